@@ -1,0 +1,104 @@
+/**
+ * The proxy's view of the cluster: the latest version of every watched object,
+ * by kind and key. Sources (manifest files, the API server) write into it;
+ * the sync loop reads it. Listeners hear which objects changed.
+ *
+ * @module
+ */
+
+import type { KubeObject } from "../model/kube_types.ts";
+
+/** The kinds of objects the proxy watches. */
+export type ObjectKind = "Service" | "EndpointSlice" | "Node" | "ServiceCIDR";
+
+/** All watched kinds. */
+export const OBJECT_KINDS: readonly ObjectKind[] = ["Service", "EndpointSlice", "Node", "ServiceCIDR"];
+
+/** One change: the object's kind and key, and its previous and current versions. */
+export interface ObjectChange {
+  kind: ObjectKind;
+  key: string;
+  previous?: KubeObject;
+  current?: KubeObject;
+}
+
+/** Called for every change. */
+export type ChangeListener = (change: ObjectChange) => void;
+
+/** `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? "";
+  return ns ? `${ns}/${name}` : name;
+}
+
+/** Latest objects by kind and key, with change notification. */
+export class ClusterState {
+  #objects = new Map<ObjectKind, Map<string, KubeObject>>(
+    OBJECT_KINDS.map((k) => [k, new Map()]),
+  );
+  #listeners = new Set<ChangeListener>();
+
+  /** Adds a listener; returns a function that removes it. */
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The objects of one kind, by key. Do not mutate. */
+  objects(kind: ObjectKind): ReadonlyMap<string, KubeObject> {
+    return this.#objects.get(kind)!;
+  }
+
+  /** One object, or undefined. */
+  get(kind: ObjectKind, key: string): KubeObject | undefined {
+    return this.#objects.get(kind)!.get(key);
+  }
+
+  /** Adds or replaces one object. Objects without a name are ignored. */
+  upsert(kind: ObjectKind, obj: KubeObject): void {
+    if (!obj.metadata?.name) return;
+    const key = objectKey(obj);
+    const map = this.#objects.get(kind)!;
+    const previous = map.get(key);
+    map.set(key, obj);
+    this.#emit({ kind, key, previous, current: obj });
+  }
+
+  /** Removes one object, given the object or its key. */
+  remove(kind: ObjectKind, objOrKey: KubeObject | string): void {
+    const key = typeof objOrKey === "string" ? objOrKey : objectKey(objOrKey);
+    const map = this.#objects.get(kind)!;
+    const previous = map.get(key);
+    if (!previous) return;
+    map.delete(key);
+    this.#emit({ kind, key, previous });
+  }
+
+  /**
+   * Replaces every object of one kind (after a list or a relist): objects not
+   * in `objs` are removed, the others upserted. Unchanged objects (same
+   * resourceVersion) emit nothing.
+   */
+  replaceAll(kind: ObjectKind, objs: Iterable<KubeObject>): void {
+    const map = this.#objects.get(kind)!;
+    const seen = new Set<string>();
+    for (const obj of objs) {
+      if (!obj.metadata?.name) continue;
+      const key = objectKey(obj);
+      seen.add(key);
+      const previous = map.get(key);
+      const rv = obj.metadata.resourceVersion;
+      if (previous && rv !== undefined && previous.metadata?.resourceVersion === rv) continue;
+      map.set(key, obj);
+      this.#emit({ kind, key, previous, current: obj });
+    }
+    for (const key of [...map.keys()]) {
+      if (!seen.has(key)) this.remove(kind, key);
+    }
+  }
+
+  #emit(change: ObjectChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+}
