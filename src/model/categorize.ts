@@ -1,0 +1,110 @@
+/**
+ * Endpoint categorisation: which endpoints serve cluster-wide traffic and
+ * which serve node-local traffic, after readiness, the terminating fallback
+ * and topology. A pure function, as upstream kube-proxy's.
+ *
+ * @module
+ */
+
+import type { EndpointInfo } from "./endpoints.ts";
+
+/** What the categorisation needs to know about the service port. */
+export interface PolicyInputs {
+  internalPolicyLocal: boolean;
+  externalPolicyLocal: boolean;
+  /** NodePort, external IPs or load-balancer IPs exist. */
+  externallyAccessible: boolean;
+}
+
+/** What the categorisation needs to know about this node. */
+export interface NodeInputs {
+  name: string;
+  zone: string;
+}
+
+/** The endpoint sets of one service port on this node. */
+export interface CategorizedEndpoints {
+  /** Endpoints for traffic with Cluster policy; undefined when no traffic uses them. */
+  cluster?: EndpointInfo[];
+  /** Endpoints for traffic with Local policy; undefined when no traffic uses them. */
+  local?: EndpointInfo[];
+  /** True when some endpoint anywhere is usable (ready, or the terminating fallback applies). */
+  hasAnyEndpoints: boolean;
+  /** The topology mode applied to `cluster`, or "" when none. */
+  topology: "" | "PreferSameZone" | "PreferSameNode";
+}
+
+/** Whether an endpoint runs on this node. */
+export function isLocal(ep: EndpointInfo, node: NodeInputs): boolean {
+  return ep.nodeName !== "" && ep.nodeName === node.name;
+}
+
+/** Topology mode from the hints of the ready endpoints (hints are only used when every ready one has them). */
+export function topologyMode(
+  endpoints: readonly EndpointInfo[],
+  node: NodeInputs,
+): CategorizedEndpoints["topology"] {
+  let allNode = true, forNode = false, allZone = true, forZone = false, anyReady = false;
+  for (const ep of endpoints) {
+    if (!ep.ready) continue;
+    anyReady = true;
+    if (!ep.nodeHints || ep.nodeHints.size === 0) allNode = false;
+    else if (ep.nodeHints.has(node.name)) forNode = true;
+    if (!ep.zoneHints || ep.zoneHints.size === 0) allZone = false;
+    else if (node.zone !== "" && ep.zoneHints.has(node.zone)) forZone = true;
+  }
+  if (!anyReady) return "";
+  if (allNode && forNode) return "PreferSameNode";
+  if (allZone && forZone) return "PreferSameZone";
+  return "";
+}
+
+function availableForTopology(
+  ep: EndpointInfo,
+  mode: CategorizedEndpoints["topology"],
+  node: NodeInputs,
+): boolean {
+  if (mode === "PreferSameNode") return ep.nodeHints?.has(node.name) ?? false;
+  if (mode === "PreferSameZone") return ep.zoneHints?.has(node.zone) ?? false;
+  return true;
+}
+
+/** Categorises the endpoints of one service port. */
+export function categorizeEndpoints(
+  endpoints: readonly EndpointInfo[],
+  policy: PolicyInputs,
+  node: NodeInputs,
+): CategorizedEndpoints {
+  const usesCluster = !policy.internalPolicyLocal ||
+    (policy.externallyAccessible && !policy.externalPolicyLocal);
+  const usesLocal = policy.internalPolicyLocal ||
+    (policy.externallyAccessible && policy.externalPolicyLocal);
+  const result: CategorizedEndpoints = { hasAnyEndpoints: false, topology: "" };
+
+  if (usesCluster) {
+    const mode = topologyMode(endpoints, node);
+    let cluster = endpoints.filter((ep) => ep.ready && availableForTopology(ep, mode, node));
+    result.topology = mode;
+    if (cluster.length === 0) {
+      cluster = endpoints.filter((ep) => ep.serving && ep.terminating);
+      result.topology = "";
+    }
+    result.cluster = cluster;
+    if (cluster.length > 0) result.hasAnyEndpoints = true;
+  }
+  if (!usesLocal) return result;
+
+  let localReady = false, localServingTerminating = false;
+  for (const ep of endpoints) {
+    if (ep.ready) result.hasAnyEndpoints = true;
+    else if (ep.serving && ep.terminating) result.hasAnyEndpoints = true;
+    if (!isLocal(ep, node)) continue;
+    if (ep.ready) localReady = true;
+    else if (ep.serving && ep.terminating) localServingTerminating = true;
+  }
+  if (localReady) result.local = endpoints.filter((ep) => isLocal(ep, node) && ep.ready);
+  else if (localServingTerminating) {
+    result.local = endpoints.filter((ep) => isLocal(ep, node) && ep.serving && ep.terminating);
+  } else result.local = [];
+  return result;
+}

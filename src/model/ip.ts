@@ -1,0 +1,172 @@
+/**
+ * IP address and CIDR parsing with Kubernetes' legacy leniency: IPv4 octets
+ * with leading zeros (`172.30.0.041`) are read as decimal, and surrounding
+ * spaces are trimmed. Everything else is strict, and the result is always
+ * a canonical string that is safe to place in an nft script.
+ *
+ * @module
+ */
+
+/** IP family. */
+export type Family = 4 | 6;
+
+/** A parsed IP address. */
+export interface IpAddr {
+  family: Family;
+  /** Canonical text: dotted quad, or RFC 5952 IPv6. */
+  text: string;
+  /** 4 or 16 bytes. */
+  bytes: Uint8Array;
+}
+
+/** A parsed CIDR with the host bits cleared. */
+export interface Cidr {
+  family: Family;
+  prefix: number;
+  /** Network address. */
+  addr: IpAddr;
+  /** Canonical `addr/prefix`. */
+  text: string;
+}
+
+/** Raised for an IP or CIDR literal that cannot be read. */
+export class IpParseError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "IpParseError";
+  }
+}
+
+function parseV4(s: string): Uint8Array | undefined {
+  const parts = s.split(".");
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
+    const n = Number.parseInt(p, 10);
+    if (n > 255) return undefined;
+    out[i] = n;
+  }
+  return out;
+}
+
+function parseV6(s: string): Uint8Array | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
+  let tail: Uint8Array | undefined;
+  let head = s;
+  const lastColon = s.lastIndexOf(":");
+  if (s.includes(".")) {
+    tail = parseV4(s.slice(lastColon + 1));
+    if (!tail) return undefined;
+    head = s.slice(0, lastColon + 1) + "0:0";
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return undefined;
+  const toGroups = (x: string) => (x === "" ? [] : x.split(":"));
+  const left = toGroups(halves[0]);
+  const right = halves.length === 2 ? toGroups(halves[1]) : [];
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...left, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...right];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    const g = groups[i];
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    const n = Number.parseInt(g, 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 0xff;
+  }
+  if (tail) out.set(tail, 12);
+  return out;
+}
+
+function formatV6(b: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push((b[2 * i] << 8) | b[2 * i + 1]);
+  // Longest run of zero groups (length >= 2) becomes "::".
+  let bestStart = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+}
+
+function fromBytes(bytes: Uint8Array): IpAddr {
+  if (bytes.length === 4) return { family: 4, bytes, text: Array.from(bytes).join(".") };
+  // An IPv4-mapped IPv6 address is treated as IPv6 text, as Go's net.IP prints it is not needed here.
+  return { family: 6, bytes, text: formatV6(bytes) };
+}
+
+/** Parses an IP literal, leniently (see module doc). Returns undefined when invalid. */
+export function tryParseIp(input: unknown): IpAddr | undefined {
+  if (typeof input !== "string") return undefined;
+  const s = input.trim();
+  if (s.length === 0 || s.length > 45) return undefined;
+  const bytes = s.includes(":") ? parseV6(s) : parseV4(s);
+  return bytes ? fromBytes(bytes) : undefined;
+}
+
+/** Parses an IP literal or throws {@linkcode IpParseError}. */
+export function parseIp(input: unknown): IpAddr {
+  const ip = tryParseIp(input);
+  if (!ip) throw new IpParseError(`invalid IP address ${JSON.stringify(input)}`);
+  return ip;
+}
+
+/** Parses a CIDR (`addr/prefix`), leniently; host bits are cleared. Undefined when invalid. */
+export function tryParseCidr(input: unknown): Cidr | undefined {
+  if (typeof input !== "string") return undefined;
+  const s = input.trim();
+  const slash = s.indexOf("/");
+  if (slash < 0) return undefined;
+  const ip = tryParseIp(s.slice(0, slash));
+  const prefixText = s.slice(slash + 1).trim();
+  if (!ip || !/^[0-9]{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number.parseInt(prefixText, 10);
+  const max = ip.family === 4 ? 32 : 128;
+  if (prefix > max) return undefined;
+  const bytes = new Uint8Array(ip.bytes);
+  for (let bit = prefix; bit < max; bit++) bytes[bit >> 3] &= ~(0x80 >> (bit & 7));
+  const addr = fromBytes(bytes);
+  return { family: ip.family, prefix, addr, text: `${addr.text}/${prefix}` };
+}
+
+/** Parses a CIDR or throws {@linkcode IpParseError}. */
+export function parseCidr(input: unknown): Cidr {
+  const c = tryParseCidr(input);
+  if (!c) throw new IpParseError(`invalid CIDR ${JSON.stringify(input)}`);
+  return c;
+}
+
+/** Whether `ip` lies inside `cidr`. */
+export function cidrContains(cidr: Cidr, ip: IpAddr): boolean {
+  if (cidr.family !== ip.family) return false;
+  for (let bit = 0; bit < cidr.prefix; bit++) {
+    const mask = 0x80 >> (bit & 7);
+    if ((cidr.addr.bytes[bit >> 3] & mask) !== (ip.bytes[bit >> 3] & mask)) return false;
+  }
+  return true;
+}
+
+/** The nft address type for a family. */
+export function nftAddrType(family: Family): "ipv4_addr" | "ipv6_addr" {
+  return family === 4 ? "ipv4_addr" : "ipv6_addr";
+}
+
+/** The nft payload keyword of a family (`ip` or `ip6`). */
+export function nftFamilyWord(family: Family): "ip" | "ip6" {
+  return family === 4 ? "ip" : "ip6";
+}

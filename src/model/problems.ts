@@ -1,0 +1,59 @@
+/**
+ * Problems found while reading objects: which object, which field, and why.
+ * The model never throws on bad input; it skips what is bad and reports it.
+ *
+ * @module
+ */
+
+/** One problem in one object's field. */
+export interface ModelProblem {
+  /** e.g. `Service default/web` or `EndpointSlice default/web-abc12`. */
+  object: string;
+  /** JSON path of the field, e.g. `spec.ports[1].port`. */
+  field: string;
+  message: string;
+}
+
+/** Collects problems; a `null` collector drops them. */
+export type ProblemSink = (problem: ModelProblem) => void;
+
+/** Formats a problem as one log line. */
+export function formatProblem(p: ModelProblem): string {
+  return `${p.object}: ${p.field}: ${p.message}`;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes namespace or Service name (DNS-1123 label, at most 63 characters). */
+export function isDnsLabel(s: unknown): s is string {
+  return typeof s === "string" && s.length <= 63 && DNS_LABEL.test(s);
+}
+
+/** An object name such as an EndpointSlice's or a Node's (DNS-1123 subdomain, at most 253). */
+export function isDnsSubdomain(s: unknown): s is string {
+  return typeof s === "string" && s.length <= 253 && DNS_SUBDOMAIN.test(s);
+}
+
+/** A port name (IANA service name: lowercase letters, digits and '-', at most 15, a letter somewhere). */
+export function isPortName(s: unknown): s is string {
+  return typeof s === "string" && s.length <= 15 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) &&
+    /[a-z]/.test(s) && !s.includes("--");
+}
+
+/** A TCP/UDP/SCTP port number 1..65535. */
+export function isPort(n: unknown): n is number {
+  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/** Protocols a Service port can have, as nft spells them. */
+export type Protocol = "tcp" | "udp" | "sctp";
+
+/** Reads a Kubernetes protocol name (default TCP). Undefined when unknown. */
+export function parseProtocol(p: unknown): Protocol | undefined {
+  if (p === undefined || p === null || p === "") return "tcp";
+  if (p === "TCP") return "tcp";
+  if (p === "UDP") return "udp";
+  if (p === "SCTP") return "sctp";
+  return undefined;
+}

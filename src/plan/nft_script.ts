@@ -1,0 +1,87 @@
+/**
+ * Turns a family plan into nft script text: the whole table (a full sync), or
+ * only what changed since the last apply (a partial sync). Both are meant to
+ * be fed to one `nft -f -`, which applies them as one atomic transaction.
+ *
+ * @module
+ */
+
+import type { FamilyChanges, FamilyPlan } from "./family_plan.ts";
+import { SET } from "./names.ts";
+
+const CHUNK = 2000;
+
+function elementText(key: string, value: string): string {
+  return value === "" ? key : `${key} : ${value}`;
+}
+
+function pushElements(out: string[], head: string, set: string, items: string[]): void {
+  for (let i = 0; i < items.length; i += CHUNK) {
+    out.push(`${head} ${set} { ${items.slice(i, i + CHUNK).join(", ")} }`);
+  }
+}
+
+/** Sets whose elements are written by the renderer (the affinity set is filled by packets). */
+const RENDERED_SETS = Object.values(SET).filter((s) => s !== SET.affinity);
+
+/**
+ * The full script of one family: create-or-replace the table atomically.
+ * `add table` + `delete table` makes the delete valid when the table is absent.
+ */
+export function renderFamilyFull(plan: FamilyPlan, out: string[]): void {
+  const { ctx, skeleton } = plan;
+  const t = `${ctx.word} ${ctx.table}`;
+  out.push(`add table ${t}`, `delete table ${t}`, `table ${t} {`);
+  out.push(`\tcomment "service proxy rules, managed by kube-nft-proxy; do not edit"`);
+  for (const s of skeleton.sets) out.push(`\t${s}`);
+  for (const b of skeleton.baseChains) {
+    out.push(
+      `\tchain ${b.name} {`,
+      `\t\ttype ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`,
+    );
+    for (const r of b.rules) out.push(`\t\t${r}`);
+    out.push("\t}");
+  }
+  const chain = (name: string, rules: readonly string[]) => {
+    out.push(`\tchain ${name} {`);
+    for (const r of rules) out.push(`\t\t${r}`);
+    out.push("\t}");
+  };
+  for (const [name, rules] of skeleton.chains) chain(name, rules);
+  const names = [...plan.chains.keys()].sort();
+  for (const name of names) chain(name, plan.chains.get(name)!);
+  out.push("}");
+  for (const set of RENDERED_SETS) {
+    const items: string[] = [];
+    for (const [k, v] of plan.elements.entries(set)) items.push(elementText(k, v));
+    pushElements(out, `add element ${t}`, set, items);
+  }
+}
+
+/** The partial script of one family; empty when nothing changed. */
+export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: string[]): number {
+  const t = `${plan.ctx.word} ${plan.ctx.table}`;
+  let ops = 0;
+  for (const [name, rules] of c.chainsSet) {
+    if (c.chainsExisting.has(name)) out.push(`flush chain ${t} ${name}`);
+    else out.push(`add chain ${t} ${name}`);
+    ops++;
+    for (const r of rules) {
+      out.push(`add rule ${t} ${name} ${r}`);
+      ops++;
+    }
+  }
+  for (const [set, keys] of c.elementsDeleted) {
+    pushElements(out, `delete element ${t}`, set, keys);
+    ops += keys.length;
+  }
+  for (const [set, kvs] of c.elementsAdded) {
+    pushElements(out, `add element ${t}`, set, kvs.map(([k, v]) => elementText(k, v)));
+    ops += kvs.length;
+  }
+  for (const name of c.chainsDeleted) {
+    out.push(`delete chain ${t} ${name}`);
+    ops++;
+  }
+  return ops;
+}

@@ -1,0 +1,73 @@
+/**
+ * The desired ruleset of both families, and the scripts that program it:
+ * a full script (replace both tables atomically) or a partial one (only what
+ * changed since the last apply).
+ *
+ * @module
+ */
+
+import { FamilyPlan } from "./family_plan.ts";
+import type { FamilyContext } from "./family_context.ts";
+import { renderFamilyChanges, renderFamilyFull } from "./nft_script.ts";
+import type { ServicePortInfo } from "../model/service_port.ts";
+import type { EndpointsByPort } from "../model/endpoints.ts";
+import type { ModelProblem } from "../model/problems.ts";
+import type { ServicePortSummary } from "./service_fragment.ts";
+
+/** A script and how many nft operations it holds. */
+export interface Script {
+  text: string;
+  /** Number of chains, rules and elements written or deleted (partial scripts). */
+  operations: number;
+}
+
+/** Desired state of both families' tables. */
+export class RulesetPlan {
+  readonly families: FamilyPlan[];
+
+  constructor(contexts: FamilyContext[]) {
+    this.families = contexts.map((c) => new FamilyPlan(c));
+  }
+
+  /** Sets one Service's ports and endpoints in every family. */
+  setService(
+    key: string,
+    ports: readonly ServicePortInfo[],
+    endpoints: EndpointsByPort,
+    report: (p: ModelProblem) => void = () => {},
+  ): void {
+    for (const f of this.families) f.setService(key, ports, endpoints, report);
+  }
+
+  /** Removes one Service from every family. */
+  removeService(key: string): void {
+    for (const f of this.families) f.removeService(key);
+  }
+
+  /** Summaries of one Service's ports, per family. */
+  summaries(key: string): ReadonlyMap<string, ServicePortSummary>[] {
+    return this.families.map((f) => f.summaries(key)).filter((s) => s !== undefined);
+  }
+
+  /** The full script: both tables replaced in one transaction. */
+  fullScript(): Script {
+    const out: string[] = [];
+    for (const f of this.families) renderFamilyFull(f, out);
+    out.push("");
+    return { text: out.join("\n"), operations: 0 };
+  }
+
+  /** The partial script since the last {@linkcode clearChanges}; empty text when nothing changed. */
+  partialScript(): Script {
+    const out: string[] = [];
+    let operations = 0;
+    for (const f of this.families) operations += renderFamilyChanges(f, f.changes(), out);
+    if (out.length > 0) out.push("");
+    return { text: out.join("\n"), operations };
+  }
+
+  /** Forgets recorded changes: call after a successful apply. */
+  clearChanges(): void {
+    for (const f of this.families) f.clearChanges();
+  }
+}

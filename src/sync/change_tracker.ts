@@ -1,0 +1,142 @@
+/**
+ * Turns object changes from the cluster state into the work of the next
+ * sync: which Services must be re-rendered, whether the node or the service
+ * CIDRs changed (which needs a full sync), and counts for metrics. It keeps
+ * an index of EndpointSlices by Service, so no sync scans every object.
+ *
+ * @module
+ */
+
+import type { ClusterState, ObjectChange } from "../source/cluster_state.ts";
+import type { EndpointSlice } from "../model/kube_types.ts";
+import { isIgnoredSlice, sliceServiceKey } from "../model/endpoints.ts";
+
+/** Pending work, taken by a sync. */
+export interface PendingChanges {
+  services: Set<string>;
+  nodeChanged: boolean;
+  serviceCidrsChanged: boolean;
+  serviceChanges: number;
+  endpointChanges: number;
+  /** Time (ms) of the oldest change not yet synced, or undefined. */
+  oldestChangeAt?: number;
+}
+
+/** Tracks changes and indexes EndpointSlices by Service. */
+export class ChangeTracker {
+  #state: ClusterState;
+  #nodeName: string;
+  #slices = new Map<string, Map<string, EndpointSlice>>();
+  #pending: PendingChanges = ChangeTracker.#empty();
+  #unsubscribe: () => void;
+  /** Called after every change (used to wake the sync loop). */
+  onPending: () => void = () => {};
+  #now: () => number;
+
+  constructor(state: ClusterState, nodeName: string, now: () => number = Date.now) {
+    this.#state = state;
+    this.#nodeName = nodeName;
+    this.#now = now;
+    for (const [key, s] of state.objects("EndpointSlice")) {
+      this.#indexSlice(key, undefined, s as EndpointSlice);
+    }
+    for (const key of state.objects("Service").keys()) this.#pending.services.add(key);
+    for (const key of this.#slices.keys()) this.#pending.services.add(key);
+    this.#pending.nodeChanged = true;
+    this.#pending.serviceCidrsChanged = true;
+    this.#unsubscribe = state.onChange((c) => this.#onChange(c));
+  }
+
+  static #empty(): PendingChanges {
+    return {
+      services: new Set(),
+      nodeChanged: false,
+      serviceCidrsChanged: false,
+      serviceChanges: 0,
+      endpointChanges: 0,
+    };
+  }
+
+  /** The slices of one Service (by slice key). */
+  slicesOf(serviceKey: string): Iterable<EndpointSlice> {
+    return this.#slices.get(serviceKey)?.values() ?? [];
+  }
+
+  /** Whether anything is pending. */
+  get hasPending(): boolean {
+    const p = this.#pending;
+    return p.services.size > 0 || p.nodeChanged || p.serviceCidrsChanged;
+  }
+
+  /** Returns and clears the pending work. */
+  take(): PendingChanges {
+    const p = this.#pending;
+    this.#pending = ChangeTracker.#empty();
+    return p;
+  }
+
+  /** Puts work back (after a failed sync), merging with what arrived meanwhile. */
+  restore(p: PendingChanges): void {
+    for (const s of p.services) this.#pending.services.add(s);
+    this.#pending.nodeChanged ||= p.nodeChanged;
+    this.#pending.serviceCidrsChanged ||= p.serviceCidrsChanged;
+    if (p.oldestChangeAt !== undefined) {
+      this.#pending.oldestChangeAt = Math.min(
+        p.oldestChangeAt,
+        this.#pending.oldestChangeAt ?? Infinity,
+      );
+    }
+  }
+
+  /** Stops listening to the state. */
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  #onChange(c: ObjectChange): void {
+    const p = this.#pending;
+    p.oldestChangeAt ??= this.#now();
+    switch (c.kind) {
+      case "Service":
+        p.services.add(c.key);
+        p.serviceChanges++;
+        break;
+      case "EndpointSlice":
+        this.#indexSlice(
+          c.key,
+          c.previous as EndpointSlice | undefined,
+          c.current as EndpointSlice | undefined,
+        );
+        p.endpointChanges++;
+        break;
+      case "Node":
+        if (c.key === this.#nodeName) p.nodeChanged = true;
+        break;
+      case "ServiceCIDR":
+        p.serviceCidrsChanged = true;
+        break;
+    }
+    this.onPending();
+  }
+
+  #indexSlice(
+    key: string,
+    previous: EndpointSlice | undefined,
+    current: EndpointSlice | undefined,
+  ): void {
+    const prevSvc = previous ? sliceServiceKey(previous) : undefined;
+    const curSvc = current && !isIgnoredSlice(current) ? sliceServiceKey(current) : undefined;
+    if (prevSvc && prevSvc !== curSvc) {
+      const m = this.#slices.get(prevSvc);
+      m?.delete(key);
+      if (m?.size === 0) this.#slices.delete(prevSvc);
+      this.#pending.services.add(prevSvc);
+    }
+    if (curSvc) {
+      let m = this.#slices.get(curSvc);
+      if (!m) this.#slices.set(curSvc, m = new Map());
+      m.set(key, current!);
+      this.#pending.services.add(curSvc);
+    }
+  }
+}
