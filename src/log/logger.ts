@@ -105,7 +105,9 @@ export class Logger {
     }
     const stamp = `${severity}${pad(t.getUTCMonth() + 1, 2)}${pad(t.getUTCDate(), 2)} ` +
       `${pad(t.getUTCHours(), 2)}:${pad(t.getUTCMinutes(), 2)}:${pad(t.getUTCSeconds(), 2)}.` +
-      `${pad(t.getUTCMilliseconds() * 1000, 6)} ${pad(Deno.pid, 7).replace(/^0+/, (m) => " ".repeat(m.length))}`;
+      `${pad(t.getUTCMilliseconds() * 1000, 6)} ${
+        pad(Deno.pid, 7).replace(/^0+/, (m) => " ".repeat(m.length))
+      }`;
     const kv = Object.entries(fields ?? {}).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ");
     this.#write(`${stamp}] ${msg}${kv ? " " + kv : ""}`);
   }

@@ -12,7 +12,12 @@ import type { KubeObject } from "../model/kube_types.ts";
 export type ObjectKind = "Service" | "EndpointSlice" | "Node" | "ServiceCIDR";
 
 /** All watched kinds. */
-export const OBJECT_KINDS: readonly ObjectKind[] = ["Service", "EndpointSlice", "Node", "ServiceCIDR"];
+export const OBJECT_KINDS: readonly ObjectKind[] = [
+  "Service",
+  "EndpointSlice",
+  "Node",
+  "ServiceCIDR",
+];
 
 /** One change: the object's kind and key, and its previous and current versions. */
 export interface ObjectChange {

@@ -20,7 +20,12 @@ export interface PendingChanges {
   endpointChanges: number;
   /** Time (ms) of the oldest change not yet synced, or undefined. */
   oldestChangeAt?: number;
+  /** EndpointSlice `last-change-trigger-time` annotations (epoch ms) of the changes. */
+  triggerTimes: number[];
 }
+
+/** Annotation the EndpointSlice controller sets to the time of the change that triggered it. */
+export const TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
 
 /** Tracks changes and indexes EndpointSlices by Service. */
 export class ChangeTracker {
@@ -54,6 +59,7 @@ export class ChangeTracker {
       serviceCidrsChanged: false,
       serviceChanges: 0,
       endpointChanges: 0,
+      triggerTimes: [],
     };
   }
 
@@ -80,6 +86,7 @@ export class ChangeTracker {
     for (const s of p.services) this.#pending.services.add(s);
     this.#pending.nodeChanged ||= p.nodeChanged;
     this.#pending.serviceCidrsChanged ||= p.serviceCidrsChanged;
+    this.#pending.triggerTimes.push(...p.triggerTimes);
     if (p.oldestChangeAt !== undefined) {
       this.#pending.oldestChangeAt = Math.min(
         p.oldestChangeAt,

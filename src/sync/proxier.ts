@@ -18,6 +18,7 @@ import { formatProblem, type ModelProblem } from "../model/problems.ts";
 import type { NftRunner } from "../nft/nft_runner.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FamilyContext } from "../plan/family_context.ts";
+import type { StaleUdpFlow } from "../nft/conntrack_cleaner.ts";
 
 /** What one sync did. */
 export interface SyncResult {
@@ -26,6 +27,8 @@ export interface SyncResult {
   operations: number;
   services: number;
   pending: PendingChanges;
+  /** UDP endpoints no longer used, whose conntrack entries should go. */
+  staleUdpEndpoints: StaleUdpFlow[];
 }
 
 /** Target of a health-check node port. */
@@ -58,6 +61,8 @@ export class Proxier {
   #reported = new Map<string, Set<string>>();
   #healthChecks = new Map<string, { port: number } & HealthCheckTarget>();
   #noLocal = { internal: new Set<string>(), external: new Set<string>() };
+  #udpInUse = new Map<string, Map<string, StaleUdpFlow>>();
+  #staleUdp: StaleUdpFlow[] = [];
 
   constructor(o: ProxierOptions) {
     this.#state = o.state;
@@ -135,7 +140,7 @@ export class Proxier {
     const services = [...this.#plan!.families[0].serviceKeys()].length;
     if (kind === "partial" && script.text === "") {
       this.#plan!.clearChanges();
-      return { kind: "none", durationMs: this.#now() - start, operations: 0, services, pending };
+      return { kind: "none", durationMs: this.#now() - start, operations: 0, services, pending, staleUdpEndpoints: this.#takeStale() };
     }
     try {
       await this.#runner.apply(script.text);
@@ -152,7 +157,24 @@ export class Proxier {
       operations: script.operations,
       services,
       pending,
+      staleUdpEndpoints: this.#takeStale(),
     };
+  }
+
+  #takeStale(): StaleUdpFlow[] {
+    const s = this.#staleUdp;
+    this.#staleUdp = [];
+    return s;
+  }
+
+  /** Records UDP endpoints of `key` that were in use and are not any more. */
+  #trackUdp(key: string, now: Map<string, StaleUdpFlow>): void {
+    const before = this.#udpInUse.get(key);
+    if (before) {
+      for (const [k, flow] of before) if (!now.has(k)) this.#staleUdp.push(flow);
+    }
+    if (now.size > 0) this.#udpInUse.set(key, now);
+    else this.#udpInUse.delete(key);
   }
 
   #rebuild(key: string, report: (p: ModelProblem) => void): void {
@@ -165,6 +187,7 @@ export class Proxier {
     const slices = [...this.tracker.slicesOf(key)];
     if (!svc) {
       plan.removeService(key);
+      this.#trackUdp(key, new Map());
       if (slices.length > 0) {
         const s = slices[0].metadata;
         report({
@@ -178,11 +201,25 @@ export class Proxier {
     const { ports } = readService(svc, report);
     if (ports.length === 0) {
       plan.removeService(key);
+      this.#trackUdp(key, new Map());
       return;
     }
     const endpoints = mergeEndpointSlices(slices, report);
     plan.setService(key, ports, endpoints, report);
-    // Health checks and no-local-endpoint counts, from the summaries of every family.
+    // Health checks, no-local-endpoint counts and UDP endpoints in use, from the summaries of every family.
+    const udp = new Map<string, StaleUdpFlow>();
+    for (const sp of ports) {
+      if (sp.protocol !== "udp") continue;
+      for (const sums of plan.summaries(key)) {
+        const cat = sums.get(sp.id)?.categorized;
+        for (const ep of [...(cat?.cluster ?? []), ...(cat?.local ?? [])]) {
+          const family = ep.ip.family;
+          const vips = [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs].filter((a) => a.family === family).map((a) => a.text);
+          udp.set(`${sp.id}|${ep.ip.text}`, { family, endpointIp: ep.ip.text, serviceIps: vips, port: sp.port, nodePort: sp.nodePort });
+        }
+      }
+    }
+    this.#trackUdp(key, udp);
     for (const sp of ports) {
       let local = 0, anyLocalSet = false, localEmpty = false;
       for (const sums of plan.summaries(key)) {

@@ -32,7 +32,7 @@ export async function startManifestSource(
 ): Promise<ManifestSource> {
   await loadManifestsInto(path, state);
   const watcher = Deno.watchFs(path, { recursive: false });
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const reload = async () => {
     try {

@@ -1,0 +1,127 @@
+/**
+ * The long-running proxy: a source fills the cluster state, the proxier and
+ * its sync loop program nft, and the servers report health and metrics.
+ * SIGTERM and SIGINT stop it and leave the rules in place, as upstream.
+ *
+ * @module
+ */
+
+import type { ProxyOptions } from "../config/options.ts";
+import { settingsFrom } from "../config/resolve_options.ts";
+import { ClusterState } from "../source/cluster_state.ts";
+import { startManifestSource } from "../source/manifests/manifest_source.ts";
+import { startApiServerSource } from "../source/apiserver/mod.ts";
+import { Proxier } from "../sync/proxier.ts";
+import { SyncLoop } from "../sync/sync_loop.ts";
+import { ExecNftRunner } from "../nft/nft_runner.ts";
+import type { Logger } from "../log/logger.ts";
+import { ProxyMetrics } from "../metrics/proxy_metrics.ts";
+import { ProxyHealth } from "../servers/proxy_health.ts";
+import { startHealthzServer } from "../servers/healthz_server.ts";
+import { startMetricsServer } from "../servers/metrics_server.ts";
+import { HealthCheckNodePorts } from "../servers/health_check_node_ports.ts";
+import { parseBindAddress } from "../servers/bind_address.ts";
+import type { HttpServerHandle } from "../servers/_http_server.ts";
+import { DriftChecker } from "../nft/drift_checker.ts";
+import { ConntrackCleaner } from "../nft/conntrack_cleaner.ts";
+import type { Node } from "../model/kube_types.ts";
+
+/** Runs until SIGTERM/SIGINT; returns the exit code. */
+export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): Promise<number> {
+  const state = new ClusterState();
+  const settings = settingsFrom(o, nodeName);
+  const runner = new ExecNftRunner();
+  const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
+  const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });
+  const servers: HttpServerHandle[] = [];
+
+  const healthzAddr = parseBindAddress(o.healthzBindAddress);
+  if (healthzAddr) {
+    servers.push(startHealthzServer({ ...healthzAddr, health, nodeName, metrics, logger: log }));
+    log.info("Serving health checks", { address: o.healthzBindAddress });
+  }
+  const metricsAddr = parseBindAddress(o.metricsBindAddress);
+  if (metricsAddr) {
+    servers.push(startMetricsServer({ ...metricsAddr, registry: metrics.registry, logger: log }));
+    log.info("Serving metrics", { address: o.metricsBindAddress });
+  }
+
+  // Source.
+  let stopSource: () => Promise<void> | void;
+  if (o.manifests) {
+    const src = await startManifestSource(o.manifests, state, log);
+    stopSource = () => src.stop();
+    log.info("Reading objects from manifests", { path: o.manifests });
+  } else {
+    const src = startApiServerSource({ kubeconfigPath: o.kubeconfig || undefined, master: o.master || undefined, nodeName, state, logger: log });
+    stopSource = () => src.stop();
+    log.info("Waiting for the first list of every watched kind");
+    await src.synced;
+  }
+
+  const proxier = new Proxier({ state, settings, runner, logger: log });
+  const healthChecks = new HealthCheckNodePorts({ proxyHealthy: () => health.isHealthy(), nodeName, logger: log });
+  const conntrack = o.conntrackCleanup ? new ConntrackCleaner({ logger: log }) : undefined;
+  const drift = o.driftCheckPeriodMs > 0 ? new DriftChecker({ runner, table: o.tableName }) : undefined;
+
+  const loop = new SyncLoop({
+    proxier,
+    logger: log,
+    minSyncPeriodMs: o.minSyncPeriodMs,
+    syncPeriodMs: o.syncPeriodMs,
+    fullSyncPeriodMs: o.fullSyncPeriodMs,
+    onQueued: (now) => {
+      health.queued(now);
+      metrics.queued(now);
+    },
+    onSynced: (r) => {
+      const now = Date.now();
+      health.synced(now);
+      health.syncNode((state.get("Node", nodeName) as Node | undefined) ?? null);
+      metrics.synced(now);
+      if (r.kind !== "none") metrics.observeSync(r.kind, r.durationMs / 1000);
+      metrics.serviceChanged(r.pending.serviceChanges);
+      metrics.endpointsChanged(r.pending.endpointChanges);
+      if (r.pending.oldestChangeAt !== undefined) metrics.networkProgrammed(r.pending.triggerTimes, now);
+      metrics.setNoLocalEndpoints(proxier.noLocalEndpoints());
+      healthChecks.update(proxier.healthCheckTargets()).catch((e) => log.error("Health check servers", { error: e.message }));
+      if (conntrack && r.staleUdpEndpoints.length > 0) {
+        conntrack.clear(r.staleUdpEndpoints).then((n) => metrics.conntrackEntriesDeleted(n));
+      }
+    },
+    onFailed: () => {
+      health.syncFailed();
+      metrics.syncFailed();
+    },
+  });
+  loop.start();
+
+  let driftTimer: ReturnType<typeof setInterval> | undefined;
+  if (drift) {
+    driftTimer = setInterval(async () => {
+      const missing = await drift.check().catch(() => undefined);
+      if (missing && missing.length > 0) {
+        log.warn("The proxy's table was changed behind its back; restoring it", { missing: missing.join(", ") });
+        metrics.driftRestored();
+        proxier.requestFull();
+        loop.request(0);
+      }
+    }, o.driftCheckPeriodMs);
+  }
+
+  const stopped = new Promise<string>((resolve) => {
+    const on = (sig: Deno.Signal) => Deno.addSignalListener(sig, () => resolve(sig));
+    on("SIGTERM");
+    on("SIGINT");
+  });
+  const sig = await stopped;
+  log.info("Stopping; the rules stay in place", { signal: sig });
+  clearInterval(driftTimer);
+  loop.stop();
+  await loop.whenIdle();
+  await stopSource();
+  await healthChecks.stop();
+  await Promise.all(servers.map((s) => s.stop()));
+  proxier.tracker.close();
+  return 0;
+}

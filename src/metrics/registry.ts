@@ -1,0 +1,85 @@
+/**
+ * The Prometheus registry the proxy exposes on `/metrics`.
+ *
+ * This is a thin layer over the maintained `prom-client` library (it runs
+ * unchanged under Deno): counters, gauges and histograms with labels, and the
+ * text exposition format 0.0.4 with HELP/TYPE lines and escaping. The proxy
+ * never uses prom-client's global registry nor its default Node.js collectors
+ * (under Deno some of them print invalid values such as `Nan`); process
+ * metrics come from {@linkcode registerProcessMetrics} instead.
+ *
+ * @module
+ */
+
+// The lead may move this to deno.json's imports ("prom-client": "npm:prom-client@15.1.3").
+// deno-lint-ignore no-import-prefix
+import { Counter, Gauge, Histogram, Registry } from "npm:prom-client@15.1.3";
+
+export { Counter, Gauge, Histogram, Registry };
+
+/** Content type of the Prometheus text exposition format 0.0.4. */
+export const PROMETHEUS_TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Returns a new, empty registry (never the library's global one). */
+export function newRegistry(): Registry {
+  return new Registry();
+}
+
+/** Renders every metric of `registry` in the text exposition format. */
+export function renderMetrics(registry: Registry): Promise<string> {
+  return registry.metrics();
+}
+
+/**
+ * Returns `count` buckets `start, start×factor, start×factor², …`.
+ *
+ * @throws {RangeError} when `start <= 0`, `factor <= 1` or `count < 1`.
+ */
+export function exponentialBuckets(start: number, factor: number, count: number): number[] {
+  if (!(start > 0)) throw new RangeError(`Cannot build buckets: 'start' must be > 0, got ${start}`);
+  if (!(factor > 1)) {
+    throw new RangeError(`Cannot build buckets: 'factor' must be > 1, got ${factor}`);
+  }
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`Cannot build buckets: 'count' must be an integer >= 1, got ${count}`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(start * factor ** i);
+  return out;
+}
+
+/**
+ * Returns `count` buckets `start, start+width, start+2×width, …`.
+ *
+ * @throws {RangeError} when `width <= 0` or `count < 1`.
+ */
+export function linearBuckets(start: number, width: number, count: number): number[] {
+  if (!(width > 0)) throw new RangeError(`Cannot build buckets: 'width' must be > 0, got ${width}`);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`Cannot build buckets: 'count' must be an integer >= 1, got ${count}`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(start + width * i);
+  return out;
+}
+
+/**
+ * Buckets of the sync duration histograms, as upstream:
+ * 0.001 s × 2^k for k = 0..14 (1 ms to about 16 s).
+ */
+export const SYNC_DURATION_BUCKETS: readonly number[] = Object.freeze(
+  exponentialBuckets(0.001, 2, 15),
+);
+
+/**
+ * Buckets of the network programming latency histogram, as upstream:
+ * 0, 0.25 s, 0.5 s, then every second to 59 s, every 5 s to 115 s and every
+ * 30 s from 2 to 5 minutes.
+ */
+export const NETWORK_PROGRAMMING_BUCKETS: readonly number[] = Object.freeze([
+  0,
+  ...linearBuckets(0.25, 0.25, 2),
+  ...linearBuckets(1, 1, 59),
+  ...linearBuckets(60, 5, 12),
+  ...linearBuckets(120, 30, 7),
+]);
