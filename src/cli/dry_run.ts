@@ -14,12 +14,22 @@ import { Proxier } from "../sync/proxier.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** Loads the cluster state once from the configured source. */
-export async function loadStateOnce(o: ProxyOptions, nodeName: string, log: Logger): Promise<ClusterState> {
+export async function loadStateOnce(
+  o: ProxyOptions,
+  nodeName: string,
+  log: Logger,
+): Promise<ClusterState> {
   const state = new ClusterState();
   if (o.manifests) {
     await loadManifestsInto(o.manifests, state);
   } else {
-    const src = startApiServerSource({ kubeconfigPath: o.kubeconfig || undefined, master: o.master || undefined, nodeName, state, logger: log });
+    const src = startApiServerSource({
+      kubeconfigPath: o.kubeconfig || undefined,
+      master: o.master || undefined,
+      nodeName,
+      state,
+      logger: log,
+    });
     try {
       await src.synced;
     } finally {
@@ -30,7 +40,11 @@ export async function loadStateOnce(o: ProxyOptions, nodeName: string, log: Logg
 }
 
 /** Renders the full script for the current objects. */
-export async function dryRunScript(o: ProxyOptions, nodeName: string, log: Logger): Promise<string> {
+export async function dryRunScript(
+  o: ProxyOptions,
+  nodeName: string,
+  log: Logger,
+): Promise<string> {
   const state = await loadStateOnce(o, nodeName, log);
   const proxier = new Proxier({
     state,

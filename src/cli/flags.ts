@@ -22,31 +22,157 @@ interface FlagSpec {
 
 /** Every flag the proxy accepts. */
 export const FLAGS: Record<string, FlagSpec> = {
-  "config": { kind: "string", option: "config", value: "FILE", help: "KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1). Flags override it." },
-  "kubeconfig": { kind: "string", option: "kubeconfig", value: "FILE", help: "kubeconfig file with the API server and credentials. Default: in-cluster config." },
-  "master": { kind: "string", option: "master", value: "URL", help: "API server address; overrides the kubeconfig's." },
-  "manifests": { kind: "string", option: "manifests", value: "PATH", help: "Read Services, EndpointSlices, Nodes and ServiceCIDRs from a YAML file or directory instead of the API server; re-read on change." },
-  "hostname-override": { kind: "string", option: "hostnameOverride", value: "NAME", help: "Name of this node's Node object. Default: the hostname." },
-  "cluster-cidr": { kind: "string", option: "clusterCIDR", value: "CIDRS", help: "Pod CIDR(s) of the cluster, comma-separated. Traffic to ClusterIPs from outside is masqueraded." },
-  "masquerade-all": { kind: "bool", option: "masqueradeAll", help: "Masquerade all traffic sent to Services." },
-  "proxy-mode": { kind: "string", option: "mode", value: "MODE", help: "Only 'nftables' is implemented; other values warn and use nftables." },
-  "nodeport-addresses": { kind: "list", option: "nodePortAddresses", value: "LIST", help: "CIDRs of the addresses NodePorts are served on, or 'primary'. Default: primary." },
-  "detect-local-mode": { kind: "string", option: "detectLocalMode", value: "MODE", help: "How pod traffic is recognised: ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix." },
-  "pod-bridge-interface": { kind: "string", option: "podBridgeInterface", value: "NAME", help: "Bridge of the pods, for --detect-local-mode=BridgeInterface." },
-  "pod-interface-name-prefix": { kind: "string", option: "podInterfaceNamePrefix", value: "PREFIX", help: "Prefix of pod interfaces, for --detect-local-mode=InterfaceNamePrefix." },
-  "service-cidrs": { kind: "list", option: "serviceCIDRs", value: "LIST", help: "Service CIDRs, used when the cluster has no ServiceCIDR objects: unallocated addresses inside are dropped." },
-  "sync-period": { kind: "duration", option: "syncPeriodMs", value: "DURATION", help: "Longest time between syncs. Default 30s." },
-  "min-sync-period": { kind: "duration", option: "minSyncPeriodMs", value: "DURATION", help: "Shortest time between syncs; changes in between are coalesced. Default 1s; 0 allowed." },
-  "full-sync-period": { kind: "duration", option: "fullSyncPeriodMs", value: "DURATION", help: "Period of full resyncs (rewrite the whole table). Default 1h." },
-  "healthz-bind-address": { kind: "string", option: "healthzBindAddress", value: "ADDR", help: "ip:port of /healthz and /livez. Default 0.0.0.0:10256; empty disables." },
-  "metrics-bind-address": { kind: "string", option: "metricsBindAddress", value: "ADDR", help: "ip:port of /metrics. Default 127.0.0.1:10249; empty disables." },
-  "drift-check-period": { kind: "duration", option: "driftCheckPeriodMs", value: "DURATION", help: "How often to check that the table was not flushed or deleted behind the proxy's back. Default 30s; 0 disables." },
-  "nft-table": { kind: "string", option: "tableName", value: "NAME", help: "Name of the proxy's nft tables (ip and ip6). Default kube-nft-proxy." },
-  "conntrack-cleanup": { kind: "bool", option: "conntrackCleanup", help: "Delete stale UDP conntrack entries of removed endpoints. Default true." },
-  "v": { kind: "int", option: "verbosity", value: "N", help: "Log verbosity (klog levels: 2 = one line per sync, 4 = failing script lines)." },
-  "logging-format": { kind: "string", option: "loggingFormat", value: "FORMAT", help: "text (klog-like, default) or json." },
-  "dry-run": { kind: "bool", option: "dryRun", help: "Print the nft script that would be applied, then exit." },
-  "cleanup": { kind: "bool", option: "cleanup", help: "Remove the proxy's tables in both families, then exit." },
+  "config": {
+    kind: "string",
+    option: "config",
+    value: "FILE",
+    help: "KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1). Flags override it.",
+  },
+  "kubeconfig": {
+    kind: "string",
+    option: "kubeconfig",
+    value: "FILE",
+    help: "kubeconfig file with the API server and credentials. Default: in-cluster config.",
+  },
+  "master": {
+    kind: "string",
+    option: "master",
+    value: "URL",
+    help: "API server address; overrides the kubeconfig's.",
+  },
+  "manifests": {
+    kind: "string",
+    option: "manifests",
+    value: "PATH",
+    help:
+      "Read Services, EndpointSlices, Nodes and ServiceCIDRs from a YAML file or directory instead of the API server; re-read on change.",
+  },
+  "hostname-override": {
+    kind: "string",
+    option: "hostnameOverride",
+    value: "NAME",
+    help: "Name of this node's Node object. Default: the hostname.",
+  },
+  "cluster-cidr": {
+    kind: "string",
+    option: "clusterCIDR",
+    value: "CIDRS",
+    help:
+      "Pod CIDR(s) of the cluster, comma-separated. Traffic to ClusterIPs from outside is masqueraded.",
+  },
+  "masquerade-all": {
+    kind: "bool",
+    option: "masqueradeAll",
+    help: "Masquerade all traffic sent to Services.",
+  },
+  "proxy-mode": {
+    kind: "string",
+    option: "mode",
+    value: "MODE",
+    help: "Only 'nftables' is implemented; other values warn and use nftables.",
+  },
+  "nodeport-addresses": {
+    kind: "list",
+    option: "nodePortAddresses",
+    value: "LIST",
+    help: "CIDRs of the addresses NodePorts are served on, or 'primary'. Default: primary.",
+  },
+  "detect-local-mode": {
+    kind: "string",
+    option: "detectLocalMode",
+    value: "MODE",
+    help:
+      "How pod traffic is recognised: ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix.",
+  },
+  "pod-bridge-interface": {
+    kind: "string",
+    option: "podBridgeInterface",
+    value: "NAME",
+    help: "Bridge of the pods, for --detect-local-mode=BridgeInterface.",
+  },
+  "pod-interface-name-prefix": {
+    kind: "string",
+    option: "podInterfaceNamePrefix",
+    value: "PREFIX",
+    help: "Prefix of pod interfaces, for --detect-local-mode=InterfaceNamePrefix.",
+  },
+  "service-cidrs": {
+    kind: "list",
+    option: "serviceCIDRs",
+    value: "LIST",
+    help:
+      "Service CIDRs, used when the cluster has no ServiceCIDR objects: unallocated addresses inside are dropped.",
+  },
+  "sync-period": {
+    kind: "duration",
+    option: "syncPeriodMs",
+    value: "DURATION",
+    help: "Longest time between syncs. Default 30s.",
+  },
+  "min-sync-period": {
+    kind: "duration",
+    option: "minSyncPeriodMs",
+    value: "DURATION",
+    help: "Shortest time between syncs; changes in between are coalesced. Default 1s; 0 allowed.",
+  },
+  "full-sync-period": {
+    kind: "duration",
+    option: "fullSyncPeriodMs",
+    value: "DURATION",
+    help: "Period of full resyncs (rewrite the whole table). Default 1h.",
+  },
+  "healthz-bind-address": {
+    kind: "string",
+    option: "healthzBindAddress",
+    value: "ADDR",
+    help: "ip:port of /healthz and /livez. Default 0.0.0.0:10256; empty disables.",
+  },
+  "metrics-bind-address": {
+    kind: "string",
+    option: "metricsBindAddress",
+    value: "ADDR",
+    help: "ip:port of /metrics. Default 127.0.0.1:10249; empty disables.",
+  },
+  "drift-check-period": {
+    kind: "duration",
+    option: "driftCheckPeriodMs",
+    value: "DURATION",
+    help:
+      "How often to check that the table was not flushed or deleted behind the proxy's back. Default 30s; 0 disables.",
+  },
+  "nft-table": {
+    kind: "string",
+    option: "tableName",
+    value: "NAME",
+    help: "Name of the proxy's nft tables (ip and ip6). Default kube-nft-proxy.",
+  },
+  "conntrack-cleanup": {
+    kind: "bool",
+    option: "conntrackCleanup",
+    help: "Delete stale UDP conntrack entries of removed endpoints. Default true.",
+  },
+  "v": {
+    kind: "int",
+    option: "verbosity",
+    value: "N",
+    help: "Log verbosity (klog levels: 2 = one line per sync, 4 = failing script lines).",
+  },
+  "logging-format": {
+    kind: "string",
+    option: "loggingFormat",
+    value: "FORMAT",
+    help: "text (klog-like, default) or json.",
+  },
+  "dry-run": {
+    kind: "bool",
+    option: "dryRun",
+    help: "Print the nft script that would be applied, then exit.",
+  },
+  "cleanup": {
+    kind: "bool",
+    option: "cleanup",
+    help: "Remove the proxy's tables in both families, then exit.",
+  },
   "help": { kind: "bool", option: "help", help: "Print this help." },
   "version": { kind: "bool", option: "version", help: "Print the version and git commit." },
 };
@@ -61,13 +187,25 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
     case "bool":
       if (raw === "true" || raw === "") return true;
       if (raw === "false") return false;
-      throw new ConfigError(`invalid value ${JSON.stringify(raw)} for flag --${name}: want true or false`);
+      throw new ConfigError(
+        `invalid value ${JSON.stringify(raw)} for flag --${name}: want true or false`,
+      );
     case "int":
-      if (!/^-?[0-9]+$/.test(raw)) throw new ConfigError(`invalid value ${JSON.stringify(raw)} for flag --${name}: want an integer`);
+      if (!/^-?[0-9]+$/.test(raw)) {
+        throw new ConfigError(
+          `invalid value ${JSON.stringify(raw)} for flag --${name}: want an integer`,
+        );
+      }
       return Number(raw);
     case "duration": {
       const ms = parseDuration(raw);
-      if (ms === undefined) throw new ConfigError(`invalid value ${JSON.stringify(raw)} for flag --${name}: want a duration such as 1s or 500ms`);
+      if (ms === undefined) {
+        throw new ConfigError(
+          `invalid value ${
+            JSON.stringify(raw)
+          } for flag --${name}: want a duration such as 1s or 500ms`,
+        );
+      }
       return ms;
     }
     case "list":

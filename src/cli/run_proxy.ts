@@ -53,16 +53,28 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     stopSource = () => src.stop();
     log.info("Reading objects from manifests", { path: o.manifests });
   } else {
-    const src = startApiServerSource({ kubeconfigPath: o.kubeconfig || undefined, master: o.master || undefined, nodeName, state, logger: log });
+    const src = startApiServerSource({
+      kubeconfigPath: o.kubeconfig || undefined,
+      master: o.master || undefined,
+      nodeName,
+      state,
+      logger: log,
+    });
     stopSource = () => src.stop();
     log.info("Waiting for the first list of every watched kind");
     await src.synced;
   }
 
   const proxier = new Proxier({ state, settings, runner, logger: log });
-  const healthChecks = new HealthCheckNodePorts({ proxyHealthy: () => health.isHealthy(), nodeName, logger: log });
+  const healthChecks = new HealthCheckNodePorts({
+    proxyHealthy: () => health.isHealthy(),
+    nodeName,
+    logger: log,
+  });
   const conntrack = o.conntrackCleanup ? new ConntrackCleaner({ logger: log }) : undefined;
-  const drift = o.driftCheckPeriodMs > 0 ? new DriftChecker({ runner, table: o.tableName }) : undefined;
+  const drift = o.driftCheckPeriodMs > 0
+    ? new DriftChecker({ runner, table: o.tableName })
+    : undefined;
 
   const loop = new SyncLoop({
     proxier,
@@ -82,9 +94,13 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
       if (r.kind !== "none") metrics.observeSync(r.kind, r.durationMs / 1000);
       metrics.serviceChanged(r.pending.serviceChanges);
       metrics.endpointsChanged(r.pending.endpointChanges);
-      if (r.pending.oldestChangeAt !== undefined) metrics.networkProgrammed(r.pending.triggerTimes, now);
+      if (r.pending.oldestChangeAt !== undefined) {
+        metrics.networkProgrammed(r.pending.triggerTimes, now);
+      }
       metrics.setNoLocalEndpoints(proxier.noLocalEndpoints());
-      healthChecks.update(proxier.healthCheckTargets()).catch((e) => log.error("Health check servers", { error: e.message }));
+      healthChecks.update(proxier.healthCheckTargets()).catch((e) =>
+        log.error("Health check servers", { error: e.message })
+      );
       if (conntrack && r.staleUdpEndpoints.length > 0) {
         conntrack.clear(r.staleUdpEndpoints).then((n) => metrics.conntrackEntriesDeleted(n));
       }
@@ -101,7 +117,9 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     driftTimer = setInterval(async () => {
       const missing = await drift.check().catch(() => undefined);
       if (missing && missing.length > 0) {
-        log.warn("The proxy's table was changed behind its back; restoring it", { missing: missing.join(", ") });
+        log.warn("The proxy's table was changed behind its back; restoring it", {
+          missing: missing.join(", "),
+        });
         metrics.driftRestored();
         proxier.requestFull();
         loop.request(0);

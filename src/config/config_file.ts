@@ -22,12 +22,33 @@ type Obj = Record<string, unknown>;
 
 // Upstream fields that this proxy accepts but does not use.
 const IGNORED = new Set([
-  "bindAddress", "bindAddressHardFail", "enableProfiling", "showHiddenMetricsForVersion", "oomScoreAdj",
-  "portRange", "udpIdleTimeout", "configSyncPeriod", "featureGates", "conntrack", "ipvs", "winkernel",
-  "windowsRunAsService", "iptables.localhostNodePorts", "iptables.masqueradeAll", "iptables.masqueradeBit",
-  "iptables.minSyncPeriod", "iptables.syncPeriod", "clientConnection.acceptContentTypes",
-  "clientConnection.contentType", "clientConnection.qps", "clientConnection.burst", "logging.flushFrequency",
-  "logging.options", "nftables.localhostNodePorts", "detectLocal", "clusterCIDRs",
+  "bindAddress",
+  "bindAddressHardFail",
+  "enableProfiling",
+  "showHiddenMetricsForVersion",
+  "oomScoreAdj",
+  "portRange",
+  "udpIdleTimeout",
+  "configSyncPeriod",
+  "featureGates",
+  "conntrack",
+  "ipvs",
+  "winkernel",
+  "windowsRunAsService",
+  "iptables.localhostNodePorts",
+  "iptables.masqueradeAll",
+  "iptables.masqueradeBit",
+  "iptables.minSyncPeriod",
+  "iptables.syncPeriod",
+  "clientConnection.acceptContentTypes",
+  "clientConnection.contentType",
+  "clientConnection.qps",
+  "clientConnection.burst",
+  "logging.flushFrequency",
+  "logging.options",
+  "nftables.localhostNodePorts",
+  "detectLocal",
+  "clusterCIDRs",
 ]);
 
 function isObj(v: unknown): v is Obj {
@@ -40,12 +61,22 @@ export function parseConfigFile(file: string, text: string): ConfigFileResult {
   try {
     doc = parse(text);
   } catch (e) {
-    throw new ConfigError(`${file}: YAML error: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+    throw new ConfigError(`${file}: YAML error: ${(e as Error).message.split("\n")[0]}`, {
+      cause: e,
+    });
   }
   if (!isObj(doc)) throw new ConfigError(`${file}: not a KubeProxyConfiguration object`);
-  if (doc.kind !== "KubeProxyConfiguration") throw new ConfigError(`${file}: kind: want KubeProxyConfiguration, got ${JSON.stringify(doc.kind)}`);
+  if (doc.kind !== "KubeProxyConfiguration") {
+    throw new ConfigError(
+      `${file}: kind: want KubeProxyConfiguration, got ${JSON.stringify(doc.kind)}`,
+    );
+  }
   if (doc.apiVersion !== "kubeproxy.config.k8s.io/v1alpha1") {
-    throw new ConfigError(`${file}: apiVersion: want kubeproxy.config.k8s.io/v1alpha1, got ${JSON.stringify(doc.apiVersion)}`);
+    throw new ConfigError(
+      `${file}: apiVersion: want kubeproxy.config.k8s.io/v1alpha1, got ${
+        JSON.stringify(doc.apiVersion)
+      }`,
+    );
   }
   const values: Partial<ProxyOptions> = {};
   const warnings: string[] = [];
@@ -53,12 +84,24 @@ export function parseConfigFile(file: string, text: string): ConfigFileResult {
   const fail = (field: string, want: string, got: unknown): never => {
     throw new ConfigError(`${file}: field ${field}: want ${want}, got ${JSON.stringify(got)}`);
   };
-  const str = (field: string, v: unknown): string => (typeof v === "string" ? v : fail(field, "a string", v));
-  const bool = (field: string, v: unknown): boolean => (typeof v === "boolean" ? v : fail(field, "true or false", v));
-  const int = (field: string, v: unknown): number => (Number.isInteger(v) ? v as number : fail(field, "an integer", v));
-  const dur = (field: string, v: unknown): number => parseDuration(v) ?? fail(field, "a duration such as 30s", v);
+  const str = (
+    field: string,
+    v: unknown,
+  ): string => (typeof v === "string" ? v : fail(field, "a string", v));
+  const bool = (
+    field: string,
+    v: unknown,
+  ): boolean => (typeof v === "boolean" ? v : fail(field, "true or false", v));
+  const int = (
+    field: string,
+    v: unknown,
+  ): number => (Number.isInteger(v) ? v as number : fail(field, "an integer", v));
+  const dur = (field: string, v: unknown): number =>
+    parseDuration(v) ?? fail(field, "a duration such as 30s", v);
   const strList = (field: string, v: unknown): string[] =>
-    Array.isArray(v) && v.every((x) => typeof x === "string") ? v as string[] : fail(field, "a list of strings", v);
+    Array.isArray(v) && v.every((x) => typeof x === "string")
+      ? v as string[]
+      : fail(field, "a list of strings", v);
 
   const handlers: Record<string, (v: unknown, field: string) => void> = {
     "apiVersion": () => {},
@@ -74,7 +117,8 @@ export function parseConfigFile(file: string, text: string): ConfigFileResult {
     "syncPeriod": (v, f) => values.syncPeriodMs = dur(f, v),
     "minSyncPeriod": (v, f) => values.minSyncPeriodMs = dur(f, v),
     "nodePortAddresses": (v, f) => values.nodePortAddresses = v === null ? [] : strList(f, v),
-    "detectLocalMode": (v, f) => values.detectLocalMode = str(f, v) as ProxyOptions["detectLocalMode"],
+    "detectLocalMode": (v, f) =>
+      values.detectLocalMode = str(f, v) as ProxyOptions["detectLocalMode"],
     "detectLocal.bridgeInterface": (v, f) => values.podBridgeInterface = str(f, v),
     "detectLocal.interfaceNamePrefix": (v, f) => values.podInterfaceNamePrefix = str(f, v),
     "healthzBindAddress": (v, f) => values.healthzBindAddress = str(f, v),
@@ -103,7 +147,9 @@ export function parseConfigFile(file: string, text: string): ConfigFileResult {
   };
   walk(doc, "");
   if (values.mode !== undefined && values.mode !== "" && values.mode !== "nftables") {
-    warnings.push(`mode ${JSON.stringify(values.mode)} is not implemented: only nftables is; using nftables`);
+    warnings.push(
+      `mode ${JSON.stringify(values.mode)} is not implemented: only nftables is; using nftables`,
+    );
   }
   return { values, warnings, ignored };
 }

@@ -5,7 +5,15 @@
  * @module
  */
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "µs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Parses a duration into milliseconds; undefined when invalid. A bare `0` is zero. */
 export function parseDuration(input: unknown): number | undefined {
@@ -14,7 +22,9 @@ export function parseDuration(input: unknown): number | undefined {
   if (s === "0") return 0;
   if (!/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return undefined;
   let total = 0;
-  for (const m of s.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * UNITS[m[2]];
+  for (const m of s.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    total += Number(m[1]) * UNITS[m[2]];
+  }
   return total;
 }
 

@@ -22,10 +22,18 @@ export interface ResolvedOptions {
   ignoredFields: string[];
 }
 
-const MODES: DetectLocalMode[] = ["ClusterCIDR", "NodeCIDR", "BridgeInterface", "InterfaceNamePrefix"];
+const MODES: DetectLocalMode[] = [
+  "ClusterCIDR",
+  "NodeCIDR",
+  "BridgeInterface",
+  "InterfaceNamePrefix",
+];
 
 /** Parses argv (and the --config file it names) into validated options. */
-export async function resolveOptions(argv: readonly string[], readFile = Deno.readTextFile): Promise<ResolvedOptions> {
+export async function resolveOptions(
+  argv: readonly string[],
+  readFile = Deno.readTextFile,
+): Promise<ResolvedOptions> {
   const { values: flags, positional } = parseFlags(argv);
   const options = defaultOptions();
   const warnings: string[] = [];
@@ -35,7 +43,9 @@ export async function resolveOptions(argv: readonly string[], readFile = Deno.re
     try {
       text = await readFile(flags.config);
     } catch (e) {
-      throw new ConfigError(`--config ${flags.config}: cannot read: ${(e as Error).message}`, { cause: e });
+      throw new ConfigError(`--config ${flags.config}: cannot read: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     const file = parseConfigFile(flags.config, text);
     Object.assign(options, file.values);
@@ -44,7 +54,11 @@ export async function resolveOptions(argv: readonly string[], readFile = Deno.re
   }
   Object.assign(options, flags as FlagValues);
   if (flags.mode !== undefined && flags.mode !== "nftables" && flags.mode !== "") {
-    warnings.push(`--proxy-mode ${JSON.stringify(flags.mode)} is not implemented: only nftables is; using nftables`);
+    warnings.push(
+      `--proxy-mode ${
+        JSON.stringify(flags.mode)
+      } is not implemented: only nftables is; using nftables`,
+    );
   }
   validateOptions(options);
   return { options, positional, warnings, ignoredFields };
@@ -63,49 +77,92 @@ function checkBindAddress(name: string, v: string): void {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):([0-9]{1,5})$/.exec(v);
   const host = m?.[1] ?? m?.[2];
   if (!m || !tryParseIp(host) || Number(m[3]) > 65535) {
-    throw new ConfigError(`invalid value ${JSON.stringify(v)} for ${name}: want IP:PORT, e.g. 0.0.0.0:10256`);
+    throw new ConfigError(
+      `invalid value ${JSON.stringify(v)} for ${name}: want IP:PORT, e.g. 0.0.0.0:10256`,
+    );
   }
 }
 
 /** Throws ConfigError naming the flag or field of the first bad value. */
 export function validateOptions(o: ProxyOptions): void {
   if (o.masqueradeBit < 0 || o.masqueradeBit > 31) {
-    throw new ConfigError(`invalid value ${o.masqueradeBit} for nftables.masqueradeBit: must be 0..31`);
+    throw new ConfigError(
+      `invalid value ${o.masqueradeBit} for nftables.masqueradeBit: must be 0..31`,
+    );
   }
-  if (o.minSyncPeriodMs < 0) throw new ConfigError("invalid value for --min-sync-period: must be >= 0");
+  if (o.minSyncPeriodMs < 0) {
+    throw new ConfigError("invalid value for --min-sync-period: must be >= 0");
+  }
   if (o.syncPeriodMs <= 0) throw new ConfigError("invalid value for --sync-period: must be > 0");
-  if (o.fullSyncPeriodMs <= 0) throw new ConfigError("invalid value for --full-sync-period: must be > 0");
-  if (o.driftCheckPeriodMs < 0) throw new ConfigError("invalid value for --drift-check-period: must be >= 0");
-  if (o.verbosity < 0 || o.verbosity > 10) throw new ConfigError(`invalid value ${o.verbosity} for --v: must be 0..10`);
+  if (o.fullSyncPeriodMs <= 0) {
+    throw new ConfigError("invalid value for --full-sync-period: must be > 0");
+  }
+  if (o.driftCheckPeriodMs < 0) {
+    throw new ConfigError("invalid value for --drift-check-period: must be >= 0");
+  }
+  if (o.verbosity < 0 || o.verbosity > 10) {
+    throw new ConfigError(`invalid value ${o.verbosity} for --v: must be 0..10`);
+  }
   if (o.loggingFormat !== "text" && o.loggingFormat !== "json") {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.loggingFormat)} for --logging-format: want text or json`);
+    throw new ConfigError(
+      `invalid value ${JSON.stringify(o.loggingFormat)} for --logging-format: want text or json`,
+    );
   }
   if (!MODES.includes(o.detectLocalMode)) {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.detectLocalMode)} for --detect-local-mode: want one of ${MODES.join(", ")}`);
+    throw new ConfigError(
+      `invalid value ${JSON.stringify(o.detectLocalMode)} for --detect-local-mode: want one of ${
+        MODES.join(", ")
+      }`,
+    );
   }
-  const clusterCidrs = o.clusterCIDR === "" ? [] : cidrList("--cluster-cidr", o.clusterCIDR.split(",").map((s) => s.trim()));
-  if (clusterCidrs.filter((c) => c.family === 4).length > 1 || clusterCidrs.filter((c) => c.family === 6).length > 1) {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.clusterCIDR)} for --cluster-cidr: at most one CIDR per IP family`);
+  const clusterCidrs = o.clusterCIDR === ""
+    ? []
+    : cidrList("--cluster-cidr", o.clusterCIDR.split(",").map((s) => s.trim()));
+  if (
+    clusterCidrs.filter((c) => c.family === 4).length > 1 ||
+    clusterCidrs.filter((c) => c.family === 6).length > 1
+  ) {
+    throw new ConfigError(
+      `invalid value ${
+        JSON.stringify(o.clusterCIDR)
+      } for --cluster-cidr: at most one CIDR per IP family`,
+    );
   }
   if (o.detectLocalMode === "BridgeInterface" && !isInterfaceName(o.podBridgeInterface)) {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.podBridgeInterface)} for --pod-bridge-interface: needed by --detect-local-mode=BridgeInterface; want an interface name`);
+    throw new ConfigError(
+      `invalid value ${
+        JSON.stringify(o.podBridgeInterface)
+      } for --pod-bridge-interface: needed by --detect-local-mode=BridgeInterface; want an interface name`,
+    );
   }
   if (o.detectLocalMode === "InterfaceNamePrefix" && !isInterfaceName(o.podInterfaceNamePrefix)) {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.podInterfaceNamePrefix)} for --pod-interface-name-prefix: needed by --detect-local-mode=InterfaceNamePrefix; want an interface name prefix`);
+    throw new ConfigError(
+      `invalid value ${
+        JSON.stringify(o.podInterfaceNamePrefix)
+      } for --pod-interface-name-prefix: needed by --detect-local-mode=InterfaceNamePrefix; want an interface name prefix`,
+    );
   }
   const npa = o.nodePortAddresses.filter((a) => a !== "primary");
   if (npa.length > 0 && npa.length !== o.nodePortAddresses.length) {
-    throw new ConfigError("invalid value for --nodeport-addresses: 'primary' cannot be combined with CIDRs");
+    throw new ConfigError(
+      "invalid value for --nodeport-addresses: 'primary' cannot be combined with CIDRs",
+    );
   }
   cidrList("--nodeport-addresses", npa);
   cidrList("--service-cidrs", o.serviceCIDRs);
   checkBindAddress("--healthz-bind-address", o.healthzBindAddress);
   checkBindAddress("--metrics-bind-address", o.metricsBindAddress);
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(o.tableName)) {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.tableName)} for --nft-table: letters, digits, '-' and '_'`);
+    throw new ConfigError(
+      `invalid value ${JSON.stringify(o.tableName)} for --nft-table: letters, digits, '-' and '_'`,
+    );
   }
   if (o.hostnameOverride !== "" && !isDnsSubdomain(o.hostnameOverride.toLowerCase())) {
-    throw new ConfigError(`invalid value ${JSON.stringify(o.hostnameOverride)} for --hostname-override: not a valid node name`);
+    throw new ConfigError(
+      `invalid value ${
+        JSON.stringify(o.hostnameOverride)
+      } for --hostname-override: not a valid node name`,
+    );
   }
 }
 

@@ -41,10 +41,30 @@ export class ConntrackCleaner {
   static argsFor(f: StaleUdpFlow): string[][] {
     const fam = f.family === 4 ? "ipv4" : "ipv6";
     const out = f.serviceIps.map((vip) => [
-      "-D", "-f", fam, "-p", "udp", "--orig-dst", vip, "--orig-port-dst", String(f.port), "--dst-nat", f.endpointIp,
+      "-D",
+      "-f",
+      fam,
+      "-p",
+      "udp",
+      "--orig-dst",
+      vip,
+      "--orig-port-dst",
+      String(f.port),
+      "--dst-nat",
+      f.endpointIp,
     ]);
     if (f.nodePort > 0) {
-      out.push(["-D", "-f", fam, "-p", "udp", "--orig-port-dst", String(f.nodePort), "--dst-nat", f.endpointIp]);
+      out.push([
+        "-D",
+        "-f",
+        fam,
+        "-p",
+        "udp",
+        "--orig-port-dst",
+        String(f.nodePort),
+        "--dst-nat",
+        f.endpointIp,
+      ]);
     }
     return out;
   }
@@ -56,18 +76,29 @@ export class ConntrackCleaner {
     for (const f of flows) {
       for (const args of ConntrackCleaner.argsFor(f)) {
         try {
-          const out = await new Deno.Command(cmd, { args: [...pre, ...args], stdout: "piped", stderr: "piped" }).output();
+          const out = await new Deno.Command(cmd, {
+            args: [...pre, ...args],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
           const text = new TextDecoder().decode(out.stderr);
           const m = /(\d+) flow entries have been deleted/.exec(text);
           if (m) deleted += Number(m[1]);
-          else if (!out.success) this.#log.v(4).info("conntrack found nothing to delete", { args: args.join(" "), stderr: text.trim() });
+          else if (!out.success) {
+            this.#log.v(4).info("conntrack found nothing to delete", {
+              args: args.join(" "),
+              stderr: text.trim(),
+            });
+          }
         } catch (e) {
           this.#log.error("Cannot run conntrack", { error: (e as Error).message });
           return deleted;
         }
       }
     }
-    if (deleted > 0) this.#log.v(2).info("Deleted stale UDP conntrack entries", { entries: deleted });
+    if (deleted > 0) {
+      this.#log.v(2).info("Deleted stale UDP conntrack entries", { entries: deleted });
+    }
     return deleted;
   }
 }

@@ -14,10 +14,14 @@ export const SET = {
   serviceNodeports: "service-nodeports",
   /** Addresses NodePorts are served on. */
   nodeportIps: "nodeport-ips",
-  /** `addr . proto . port : verdict` — entry points with no usable endpoint (reject or drop). */
+  /** `addr . proto . port` — entry points with no usable endpoint at all: rejected before DNAT. */
   noEndpointServices: "no-endpoint-services",
-  /** `proto . port : verdict` — NodePorts with no usable endpoint. */
+  /** `proto . port` — NodePorts with no usable endpoint at all: rejected before DNAT. */
   noEndpointNodeports: "no-endpoint-nodeports",
+  /** `addr . proto . port` — Local-policy entry points with endpoints elsewhere only: what was not DNATed is dropped. */
+  noLocalEndpointServices: "no-local-endpoint-services",
+  /** `proto . port` — the same for NodePorts. */
+  noLocalEndpointNodeports: "no-local-endpoint-nodeports",
   /** Allocated ClusterIPs (other ports are rejected). */
   clusterIps: "cluster-ips",
   /** Service CIDRs (unallocated addresses are dropped). */
@@ -40,10 +44,10 @@ export const CHAIN = {
   lb: "endpoint-dnat",
   markMasq: "mark-for-masquerade",
   masquerading: "masquerading",
-  rejectChain: "reject-chain",
   firewallCheck: "firewall-check",
   serviceEndpointsCheck: "service-endpoints-check",
   nodeportEndpointsCheck: "nodeport-endpoints-check",
+  localEndpointsCheck: "local-endpoints-check",
   clusterIpsCheck: "cluster-ips-check",
 } as const;
 

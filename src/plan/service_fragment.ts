@@ -11,9 +11,10 @@
  * - An endpoint set is a block of slots; choosing an endpoint is
  *   `ct mark set numgen random mod N offset base`, then `goto endpoint-dnat`,
  *   whose single rule DNATs through the shared `slots` map.
- * - Entry points without usable endpoints get an element in
- *   `no-endpoint-services` / `no-endpoint-nodeports`: reject, or drop when a
- *   Local policy has endpoints elsewhere only.
+ * - Entry points without any usable endpoint get an element in
+ *   `no-endpoint-services` / `no-endpoint-nodeports` (rejected); Local-policy
+ *   entry points with endpoints elsewhere only get one in
+ *   `no-local-endpoint-services` / `-nodeports` (dropped unless DNATed).
  *
  * @module
  */
@@ -41,8 +42,6 @@ export interface ServicePortFragment {
   /** Slot owners this fragment holds (to release when it goes away). */
   slotOwners: string[];
 }
-
-const REJECT = `goto ${CHAIN.rejectChain}`;
 
 /** Renders one service port for one family; returns an empty fragment when it has no IP in this family. */
 export function renderServicePort(
@@ -121,18 +120,18 @@ export function renderServicePort(
     addElement(f, SET.serviceIps, key, `goto ${serviceChain(sp.id)}`);
   } else {
     // No endpoint for internal traffic: reject, or drop when Local has endpoints elsewhere.
-    addElement(f, SET.noEndpointServices, key, cat.hasAnyEndpoints ? "drop" : REJECT);
+    addElement(f, cat.hasAnyEndpoints ? SET.noLocalEndpointServices : SET.noEndpointServices, key);
   }
 
   // --- NodePort, external IPs, LB IPs (external traffic) ---
   if (nodePort > 0 || externalIPs.length > 0) {
     const ext = externalChain(sp.id);
     const rules: string[] = [];
-    let externalVerdict: string | undefined; // filter verdict for traffic that was not DNATed
+    let externalVerdict: "drop" | "reject" | undefined; // for traffic that is not DNATed
     if (!sp.externalPolicyLocal) {
       const sel = selector("cluster");
       if (sel) rules.push(`jump ${CHAIN.markMasq}`, sel);
-      else externalVerdict = REJECT;
+      else externalVerdict = "reject";
     } else {
       const clusterSel = selector("cluster");
       if (clusterSel) {
@@ -144,18 +143,20 @@ export function renderServicePort(
       }
       const localSel = selector("local");
       if (localSel) rules.push(localSel);
-      else externalVerdict = cat.hasAnyEndpoints ? "drop" : REJECT;
+      else externalVerdict = cat.hasAnyEndpoints ? "drop" : "reject";
     }
     if (rules.length > 0) f.chains.set(ext, rules);
     for (const ip of externalIPs) {
       const k = `${ip.text} . ${proto} . ${sp.port}`;
       if (rules.length > 0) addElement(f, SET.serviceIps, k, `goto ${ext}`);
-      if (externalVerdict) addElement(f, SET.noEndpointServices, k, externalVerdict);
+      if (externalVerdict === "reject") addElement(f, SET.noEndpointServices, k);
+      if (externalVerdict === "drop") addElement(f, SET.noLocalEndpointServices, k);
     }
     if (nodePort > 0) {
       const k = `${proto} . ${nodePort}`;
       if (rules.length > 0) addElement(f, SET.serviceNodeports, k, `goto ${ext}`);
-      if (externalVerdict) addElement(f, SET.noEndpointNodeports, k, externalVerdict);
+      if (externalVerdict === "reject") addElement(f, SET.noEndpointNodeports, k);
+      if (externalVerdict === "drop") addElement(f, SET.noLocalEndpointNodeports, k);
     }
     // loadBalancerSourceRanges: a firewall on LB IPs only.
     if (sp.hasSourceRanges && lbIPs.length > 0) {

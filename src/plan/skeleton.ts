@@ -4,10 +4,14 @@
  * depends only on the configuration and this node, never on Services.
  *
  * Hooks and priorities:
- * - filter prerouting/output at -110 (before DNAT): loadBalancerSourceRanges;
+ * - filter prerouting/output at -110 (before DNAT): loadBalancerSourceRanges,
+ *   then entry points without any endpoint are rejected (before routing, so
+ *   the client gets its ICMP error from the node whatever the route);
  * - nat prerouting/output at -100 (dstnat): service dispatch and DNAT;
- * - filter output at -90 (after local DNAT), forward and input at -10: traffic
- *   still addressed to a service after DNAT had no endpoint: reject or drop;
+ * - filter output at -90 (after local DNAT), forward and input at -10: new
+ *   connections still addressed to a Local-policy entry point had no local
+ *   endpoint (drop), a ClusterIP's other ports are rejected and unallocated
+ *   service addresses dropped;
  * - nat postrouting at 100 (srcnat): masquerade packets carrying the mark bit.
  *
  * @module
@@ -44,8 +48,10 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     `map ${SET.serviceIps} { type ${a} . inet_proto . inet_service : verdict; }`,
     `map ${SET.serviceNodeports} { type inet_proto . inet_service : verdict; }`,
     `set ${SET.nodeportIps} { type ${a}; }`,
-    `map ${SET.noEndpointServices} { type ${a} . inet_proto . inet_service : verdict; }`,
-    `map ${SET.noEndpointNodeports} { type inet_proto . inet_service : verdict; }`,
+    `set ${SET.noEndpointServices} { type ${a} . inet_proto . inet_service; }`,
+    `set ${SET.noEndpointNodeports} { type inet_proto . inet_service; }`,
+    `set ${SET.noLocalEndpointServices} { type ${a} . inet_proto . inet_service; }`,
+    `set ${SET.noLocalEndpointNodeports} { type inet_proto . inet_service; }`,
     `set ${SET.clusterIps} { type ${a}; }`,
     `set ${SET.serviceCidrs} { type ${a}; flags interval; auto-merge; }`,
     `map ${SET.slots} { type mark : ${a} . inet_service; }`,
@@ -55,72 +61,39 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     `set ${SET.firewallAllow} { type ${a} . inet_proto . inet_service . ${a}; flags interval; }`,
   ];
   const newConn = "ct state new";
+  const preDnat = [
+    `${newConn} jump ${CHAIN.firewallCheck}`,
+    `${newConn} jump ${CHAIN.serviceEndpointsCheck}`,
+    `${newConn} jump ${CHAIN.nodeportEndpointsCheck}`,
+  ];
+  const chain = (
+    name: string,
+    type: BaseChain["type"],
+    hook: BaseChain["hook"],
+    priority: number,
+    rules: string[],
+  ) => ({
+    name,
+    type,
+    hook,
+    priority,
+    rules,
+  });
   const baseChains: BaseChain[] = [
-    {
-      name: "filter-prerouting",
-      type: "filter",
-      hook: "prerouting",
-      priority: -110,
-      rules: [`${newConn} jump ${CHAIN.firewallCheck}`],
-    },
-    {
-      name: "filter-output",
-      type: "filter",
-      hook: "output",
-      priority: -110,
-      rules: [`${newConn} jump ${CHAIN.firewallCheck}`],
-    },
-    {
-      name: "nat-prerouting",
-      type: "nat",
-      hook: "prerouting",
-      priority: -100,
-      rules: [`jump ${CHAIN.services}`],
-    },
-    {
-      name: "nat-output",
-      type: "nat",
-      hook: "output",
-      priority: -100,
-      rules: [`jump ${CHAIN.services}`],
-    },
-    {
-      name: "filter-output-post-dnat",
-      type: "filter",
-      hook: "output",
-      priority: -90,
-      rules: [
-        `${newConn} jump ${CHAIN.serviceEndpointsCheck}`,
-        `${newConn} jump ${CHAIN.clusterIpsCheck}`,
-      ],
-    },
-    {
-      name: "filter-input",
-      type: "filter",
-      hook: "input",
-      priority: -10,
-      rules: [
-        `${newConn} jump ${CHAIN.nodeportEndpointsCheck}`,
-        `${newConn} jump ${CHAIN.serviceEndpointsCheck}`,
-      ],
-    },
-    {
-      name: "filter-forward",
-      type: "filter",
-      hook: "forward",
-      priority: -10,
-      rules: [
-        `${newConn} jump ${CHAIN.serviceEndpointsCheck}`,
-        `${newConn} jump ${CHAIN.clusterIpsCheck}`,
-      ],
-    },
-    {
-      name: "nat-postrouting",
-      type: "nat",
-      hook: "postrouting",
-      priority: 100,
-      rules: [`jump ${CHAIN.masquerading}`],
-    },
+    chain("filter-prerouting", "filter", "prerouting", -110, preDnat),
+    chain("filter-output", "filter", "output", -110, preDnat),
+    chain("nat-prerouting", "nat", "prerouting", -100, [`jump ${CHAIN.services}`]),
+    chain("nat-output", "nat", "output", -100, [`jump ${CHAIN.services}`]),
+    chain("filter-output-post-dnat", "filter", "output", -90, [
+      `${newConn} jump ${CHAIN.localEndpointsCheck}`,
+      `${newConn} jump ${CHAIN.clusterIpsCheck}`,
+    ]),
+    chain("filter-input", "filter", "input", -10, [`${newConn} jump ${CHAIN.localEndpointsCheck}`]),
+    chain("filter-forward", "filter", "forward", -10, [
+      `${newConn} jump ${CHAIN.localEndpointsCheck}`,
+      `${newConn} jump ${CHAIN.clusterIpsCheck}`,
+    ]),
+    chain("nat-postrouting", "nat", "postrouting", 100, [`jump ${CHAIN.masquerading}`]),
   ];
 
   const loopback = ctx.family === 4 ? "127.0.0.0/8" : "::1";
@@ -128,30 +101,32 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     ? `${w} daddr != ${loopback}`
     : `${w} daddr @${SET.nodeportIps}`;
   const hasNodePorts = ctx.nodePortAll || ctx.nodePortIPs.length > 0;
+  const nodePort = (
+    rest: string,
+  ) => (hasNodePorts ? [`fib daddr type local ${nodePortMatch} ${rest}`] : []);
   const chains = new Map<string, string[]>([
     [CHAIN.services, [
       `${svcKey} vmap @${SET.serviceIps}`,
-      ...(hasNodePorts
-        ? [
-          `fib daddr type local ${nodePortMatch} meta l4proto . th dport vmap @${SET.serviceNodeports}`,
-        ]
-        : []),
+      ...nodePort(`meta l4proto . th dport vmap @${SET.serviceNodeports}`),
     ]],
+    // Before DNAT: load-balancer source ranges, then entry points without any endpoint.
     [CHAIN.firewallCheck, [
       `${svcKey} @${SET.firewallIps} ${svcKey} . ${w} saddr != @${SET.firewallAllow} drop`,
     ]],
-    [CHAIN.serviceEndpointsCheck, [`${svcKey} vmap @${SET.noEndpointServices}`]],
+    [CHAIN.serviceEndpointsCheck, [`${svcKey} @${SET.noEndpointServices} reject`]],
     [
       CHAIN.nodeportEndpointsCheck,
-      hasNodePorts
-        ? [`${nodePortMatch} meta l4proto . th dport vmap @${SET.noEndpointNodeports}`]
-        : [],
+      nodePort(`meta l4proto . th dport @${SET.noEndpointNodeports} reject`),
     ],
+    // After DNAT: what is still addressed to a Local-policy entry point had no local endpoint.
+    [CHAIN.localEndpointsCheck, [
+      `${svcKey} @${SET.noLocalEndpointServices} drop`,
+      ...nodePort(`meta l4proto . th dport @${SET.noLocalEndpointNodeports} drop`),
+    ]],
     [CHAIN.clusterIpsCheck, [
       `${w} daddr @${SET.clusterIps} reject`,
       `${w} daddr @${SET.serviceCidrs} drop`,
     ]],
-    [CHAIN.rejectChain, ["reject"]],
     [CHAIN.markMasq, [`meta mark set meta mark | ${m}`]],
     [CHAIN.masquerading, [
       `meta mark & ${m} == 0 return`,

@@ -140,7 +140,14 @@ export class Proxier {
     const services = [...this.#plan!.families[0].serviceKeys()].length;
     if (kind === "partial" && script.text === "") {
       this.#plan!.clearChanges();
-      return { kind: "none", durationMs: this.#now() - start, operations: 0, services, pending, staleUdpEndpoints: this.#takeStale() };
+      return {
+        kind: "none",
+        durationMs: this.#now() - start,
+        operations: 0,
+        services,
+        pending,
+        staleUdpEndpoints: this.#takeStale(),
+      };
     }
     try {
       await this.#runner.apply(script.text);
@@ -214,8 +221,16 @@ export class Proxier {
         const cat = sums.get(sp.id)?.categorized;
         for (const ep of [...(cat?.cluster ?? []), ...(cat?.local ?? [])]) {
           const family = ep.ip.family;
-          const vips = [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs].filter((a) => a.family === family).map((a) => a.text);
-          udp.set(`${sp.id}|${ep.ip.text}`, { family, endpointIp: ep.ip.text, serviceIps: vips, port: sp.port, nodePort: sp.nodePort });
+          const vips = [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs].filter((a) =>
+            a.family === family
+          ).map((a) => a.text);
+          udp.set(`${sp.id}|${ep.ip.text}`, {
+            family,
+            endpointIp: ep.ip.text,
+            serviceIps: vips,
+            port: sp.port,
+            nodePort: sp.nodePort,
+          });
         }
       }
     }

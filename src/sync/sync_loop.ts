@@ -125,10 +125,15 @@ export class SyncLoop {
     } catch (e) {
       this.#failures++;
       const err = e as Error;
-      log.error("Failed to sync nftables rules; will retry with a full sync", { error: err.message, failures: this.#failures });
+      log.error("Failed to sync nftables rules; will retry with a full sync", {
+        error: err.message,
+        failures: this.#failures,
+      });
       if (err instanceof NftError) {
         if (err.stderr) log.v(2).info("nft said", { stderr: err.stderr });
-        for (const [n, line] of err.failingLines) log.v(4).info("Failing script line", { line: n, text: line });
+        for (const [n, line] of err.failingLines) {
+          log.v(4).info("Failing script line", { line: n, text: line });
+        }
       }
       this.#o.onFailed?.(err);
       retryIn = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));

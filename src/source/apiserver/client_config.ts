@@ -45,7 +45,6 @@ export interface LoadClientConfigOptions {
   inClusterPathPrefix?: string;
 }
 
-
 function readFile(file: string, field: string, path: string): string {
   try {
     return Deno.readTextFileSync(path);

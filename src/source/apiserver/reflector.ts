@@ -8,11 +8,11 @@
  */
 
 import type { ClusterState, ObjectKind } from "../cluster_state.ts";
-import type { KubeObject } from "../../model/kube_types.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ApiClient } from "./api_client.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
-import { ApiStatusError, WatchDecodeError, WatchStalledError } from "./errors.ts";
+import { ApiStatusError, WatchStalledError } from "./errors.ts";
+import { applyWatchEvent } from "./watch_event.ts";
 import { readJsonLines } from "./json_lines.ts";
 import { listAll, type ListResult } from "./list.ts";
 
@@ -147,7 +147,6 @@ export class Reflector {
           retryInMs: delay,
         });
         await this.#sleep(delay);
-        if (Deno.env.get("MUTATE")) await this.#sleep(100000);
       }
     }
     this.#status.connected = false;
@@ -217,7 +216,8 @@ export class Reflector {
       this.#status.watches++;
       o.logger.v(4).info("Watch started", { kind: o.kind, resourceVersion: this.#rv });
       for await (const ev of readJsonLines(res.body!)) {
-        this.#apply(ev);
+        const rv = applyWatchEvent(o.state, o.kind, ev);
+        if (rv) this.#rv = rv;
         events++;
         this.#status.lastEventAt = new Date();
         this.#backoff.reset();
@@ -232,36 +232,6 @@ export class Reflector {
       this.#abort = undefined;
       this.#status.connected = false;
     }
-  }
-
-  #apply(ev: unknown): void {
-    const { type, object } = (ev ?? {}) as {
-      type?: string;
-      object?: KubeObject & Record<string, unknown>;
-    };
-    if (typeof object !== "object" || object === null) {
-      throw new WatchDecodeError(`watch event without an object (type ${String(type)})`);
-    }
-    const rv = object.metadata?.resourceVersion;
-    switch (type) {
-      case "ADDED":
-      case "MODIFIED":
-        this.#o.state.upsert(this.#o.kind, object);
-        break;
-      case "DELETED":
-        this.#o.state.remove(this.#o.kind, object);
-        break;
-      case "BOOKMARK":
-        break;
-      case "ERROR": {
-        const code = Number(object.code ?? 0);
-        const msg = `watch ERROR event: ${String(object.message ?? "")}`;
-        throw new ApiStatusError(code, object.reason as string | undefined, msg);
-      }
-      default:
-        throw new WatchDecodeError(`unknown watch event type "${String(type)}"`);
-    }
-    if (rv) this.#rv = rv;
   }
 
   #sleep(ms: number): Promise<void> {

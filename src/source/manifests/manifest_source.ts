@@ -9,6 +9,7 @@
 import type { ClusterState } from "../cluster_state.ts";
 import { OBJECT_KINDS } from "../cluster_state.ts";
 import { readManifests } from "./read_manifests.ts";
+import type { KubeObject } from "../../model/kube_types.ts";
 import type { Logger } from "../../log/logger.ts";
 
 /** A running manifest source. */
@@ -17,10 +18,33 @@ export interface ManifestSource {
   stop(): void;
 }
 
+/**
+ * A manifest's resourceVersion says nothing about its content (files are
+ * edited by hand), so each object gets a version derived from its content:
+ * an unchanged object is not re-processed, a changed one always is.
+ */
+function contentVersion(obj: KubeObject): string {
+  const { resourceVersion: _, ...meta } = obj.metadata ?? {};
+  const text = JSON.stringify({ ...obj, metadata: meta });
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `m${h.toString(16)}-${text.length}`;
+}
+
 /** Loads `path` once into `state`; throws ManifestError. */
 export async function loadManifestsInto(path: string, state: ClusterState): Promise<void> {
   const m = await readManifests(path);
-  for (const kind of OBJECT_KINDS) state.replaceAll(kind, m.byKind.get(kind) ?? []);
+  for (const kind of OBJECT_KINDS) {
+    const objs = m.byKind.get(kind) ?? [];
+    for (const o of objs) {
+      o.metadata ??= {};
+      o.metadata.resourceVersion = contentVersion(o);
+    }
+    state.replaceAll(kind, objs);
+  }
 }
 
 /** Loads `path`, then watches it and reloads on change (debounced). */

@@ -1,0 +1,157 @@
+/**
+ * (d) Event-to-kernel latency: a fake API server (plain HTTP, in this
+ * process) holds the generated cluster; the real API-server source, the
+ * Proxier and the SyncLoop apply into a fresh namespace. EndpointSlice
+ * changes are streamed at a fixed rate; each change is timed from the moment
+ * the server's store emits its watch event to the moment the `nft -f`
+ * holding it completes (the runner is wrapped to see which changes each
+ * script carries: `prepare()` and `apply()` run without an await between).
+ *
+ * @module
+ */
+
+import { FakeApiServer } from "../../tests/support/fake_apiserver/server.ts";
+import {
+  benchSettings,
+  defaultEndpoints,
+  generateObjects,
+  ipv4,
+  makeSlice,
+  NODE_NAME,
+} from "./cluster_gen.ts";
+import { withNamespace } from "./netns.ts";
+import { ClusterState } from "../../src/source/cluster_state.ts";
+import { startApiServerSource } from "../../src/source/apiserver/mod.ts";
+import { Proxier } from "../../src/sync/proxier.ts";
+import { SyncLoop } from "../../src/sync/sync_loop.ts";
+import { ExecNftRunner, type NftRunner } from "../../src/nft/nft_runner.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { round, roundSummary, type Summary, summarize } from "./stats.ts";
+
+/** Result of (d) for one minSyncPeriod. */
+export interface LatencyResult {
+  services: number;
+  minSyncPeriodMs: number;
+  ratePerSecond: number;
+  durationSeconds: number;
+  eventsSent: number;
+  eventsMeasured: number;
+  syncs: number;
+  latencyMs: Summary;
+}
+
+/** Seeds a fake API server with a generated cluster (plain HTTP). */
+export async function seededServer(services: number): Promise<FakeApiServer> {
+  const server = await FakeApiServer.start({ maxHistory: 4 * services + 100_000 });
+  const { services: svcs, slices, node } = generateObjects({ services });
+  server.upsert("nodes", node as never);
+  for (const s of svcs) server.upsert("services", s as never);
+  for (const s of slices) server.upsert("endpointslices", s as never);
+  return server;
+}
+
+const CHANGE_BASE = (10 << 24 | 210 << 16) >>> 0;
+
+/** Runs one latency measurement against `server` (holding `services` services). */
+export function benchLatency(
+  server: FakeApiServer,
+  services: number,
+  minSyncPeriodMs: number,
+  ratePerSecond: number,
+  durationSeconds: number,
+): Promise<LatencyResult> {
+  if (!(ratePerSecond > 0 && durationSeconds > 0)) throw new RangeError("benchLatency: bad rate/duration");
+  return withNamespace(async (ns) => {
+    const emitted = new Map<string, number>();
+    const arrived: string[] = [];
+    const latencies: number[] = [];
+    let syncs = 0;
+    const unsubscribe = server.store.subscribe((ev) => {
+      if (ev.def.kind === "EndpointSlice") emitted.set(ev.object.metadata!.resourceVersion!, performance.now());
+    });
+    const state = new ClusterState();
+    state.onChange((c) => {
+      const rv = c.current?.metadata?.resourceVersion;
+      if (c.kind === "EndpointSlice" && rv && emitted.has(rv)) arrived.push(rv);
+    });
+    const inner = new ExecNftRunner({ command: ["ip", "netns", "exec", ns, "nft"] });
+    const runner: NftRunner = {
+      run: (args) => inner.run(args),
+      async apply(script) {
+        const batch = arrived.splice(0);
+        try {
+          await inner.apply(script);
+        } catch (e) {
+          arrived.unshift(...batch);
+          throw e;
+        }
+        const t = performance.now();
+        syncs++;
+        for (const rv of batch) latencies.push(t - emitted.get(rv)!);
+      },
+    };
+    const source = startApiServerSource({
+      nodeName: NODE_NAME,
+      state,
+      logger: silentLogger,
+      clientConfig: { server: server.url, insecureSkipTlsVerify: false, origin: "bench", warnings: [] },
+      watchTimeoutSeconds: 3600,
+    });
+    const proxier = new Proxier({ state, settings: benchSettings(), runner, logger: silentLogger });
+    let firstSync!: () => void;
+    const synced = new Promise<void>((r) => firstSync = r);
+    const loop = new SyncLoop({
+      proxier,
+      logger: silentLogger,
+      minSyncPeriodMs,
+      syncPeriodMs: 3_600_000,
+      onSynced: (r) => r.kind === "full" && firstSync(),
+    });
+    let timer: ReturnType<typeof setInterval> | undefined;
+    try {
+      await source.synced;
+      loop.start();
+      await synced;
+      syncs = 0;
+      const total = Math.round(ratePerSecond * durationSeconds);
+      let sent = 0;
+      const start = performance.now();
+      await new Promise<void>((done) => {
+        // Send on schedule: as many changes as are due since the start.
+        timer = setInterval(() => {
+          const due = Math.min(total, Math.floor((performance.now() - start) * ratePerSecond / 1000) + 1);
+          for (; sent < due; sent++) {
+            const k = (sent * 7919) % services;
+            const eps = defaultEndpoints(k);
+            eps[0] = ipv4(CHANGE_BASE + sent);
+            server.upsert("endpointslices", makeSlice(k, eps) as never);
+          }
+          if (sent >= total) done();
+        }, Math.max(1, Math.floor(1000 / ratePerSecond / 2)));
+      });
+      clearInterval(timer);
+      const deadline = Date.now() + 30_000;
+      while (latencies.length < sent && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return {
+        services,
+        minSyncPeriodMs,
+        ratePerSecond,
+        durationSeconds,
+        eventsSent: sent,
+        eventsMeasured: latencies.length,
+        syncs,
+        latencyMs: roundSummary(summarize(latencies.length ? latencies : [NaN]), 1),
+      };
+    } finally {
+      clearInterval(timer);
+      unsubscribe();
+      loop.stop();
+      await loop.whenIdle();
+      await source.stop();
+      proxier.tracker.close();
+      await new Promise((r) => setTimeout(r, round(10)));
+    }
+  });
+}
