@@ -105,7 +105,11 @@ export function benchLatency(
       logger: silentLogger,
       minSyncPeriodMs,
       syncPeriodMs: 3_600_000,
-      onSynced: (r) => r.kind === "full" && firstSync(),
+      onSynced: (r) => {
+        if (Deno.env.get("KPB_DEBUG")) console.error("synced", r.kind, r.operations, performance.now());
+        if (r.kind === "full") firstSync();
+      },
+      onFailed: (e) => console.error("sync failed", e.message),
     });
     let timer: ReturnType<typeof setInterval> | undefined;
     try {
