@@ -1,6 +1,6 @@
 /**
- * Version of the proxy. The build script replaces the commit placeholder in
- * the bundle with the git commit it was built from.
+ * Version of the proxy. The build script (scripts/build.ts) replaces the
+ * commit placeholder in the bundle with the git commit it was built from.
  *
  * @module
  */
@@ -8,13 +8,10 @@
 /** Semantic version, as in deno.json. */
 export const VERSION = "0.1.0";
 
-const COMMIT_PLACEHOLDER = "__GIT_COMMIT__";
+const BUILD_COMMIT: string = "__GIT_COMMIT__";
+
 /** Git commit of the build, or "unknown" when run from source. */
-export const GIT_COMMIT: string =
-  "__GIT_COMMIT__" === COMMIT_PLACEHOLDER.replace("COMMIT", "COMMIT") &&
-    "__GIT_COMMIT__".startsWith("__")
-    ? "unknown"
-    : "__GIT_COMMIT__";
+export const GIT_COMMIT: string = BUILD_COMMIT.startsWith("__") ? "unknown" : BUILD_COMMIT;
 
 /** The `--version` line. */
 export function versionLine(): string {

@@ -11,9 +11,7 @@
  * @module
  */
 
-// The lead may move this to deno.json's imports ("prom-client": "npm:prom-client@15.1.3").
-// deno-lint-ignore no-import-prefix
-import { Counter, Gauge, Histogram, Registry } from "npm:prom-client@15.1.3";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry };
 
