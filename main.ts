@@ -4,7 +4,7 @@
  * @module
  */
 
-import { resolveOptions, nodeNameOf } from "./src/config/resolve_options.ts";
+import { nodeNameOf, resolveOptions } from "./src/config/resolve_options.ts";
 import { ConfigError } from "./src/config/config_error.ts";
 import { helpText } from "./src/cli/flags.ts";
 import { versionLine } from "./src/version.ts";
@@ -38,7 +38,11 @@ export async function main(args: string[]): Promise<number> {
   }
   const log = new Logger({ verbosity: o.verbosity, format: o.loggingFormat });
   for (const w of warnings) log.warn(w);
-  if (ignoredFields.length > 0) log.v(2).info("Configuration fields not used by this proxy", { fields: ignoredFields.join(",") });
+  if (ignoredFields.length > 0) {
+    log.v(2).info("Configuration fields not used by this proxy", {
+      fields: ignoredFields.join(","),
+    });
+  }
   if (positional.length > 0 && positional[0] !== "explain") {
     console.error(`error: unexpected argument ${JSON.stringify(positional[0])} (see --help)`);
     return 2;
@@ -48,7 +52,9 @@ export async function main(args: string[]): Promise<number> {
     if (positional[0] === "explain") return await runExplain(o, nodeName, positional.slice(1), log);
     if (o.cleanup) {
       const deleted = await cleanupTables(new ExecNftRunner(), o.tableName);
-      log.info(deleted.length > 0 ? "Removed the proxy's tables" : "Nothing to clean up", { tables: deleted.join(", ") });
+      log.info(deleted.length > 0 ? "Removed the proxy's tables" : "Nothing to clean up", {
+        tables: deleted.join(", "),
+      });
       return 0;
     }
     if (o.dryRun) {
@@ -56,9 +62,17 @@ export async function main(args: string[]): Promise<number> {
       await Deno.stdout.write(new TextEncoder().encode(text));
       return 0;
     }
-    log.info("Starting kube-nft-proxy", { version: versionLine(), node: nodeName, mode: "nftables" });
+    log.info("Starting kube-nft-proxy", {
+      version: versionLine(),
+      node: nodeName,
+      mode: "nftables",
+    });
     return await runProxy(o, nodeName, log);
   } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
     const err = e as Error;
     log.error(err.message, { error: err.name });
     return 1;

@@ -173,6 +173,24 @@ export const FLAGS: Record<string, FlagSpec> = {
     option: "cleanup",
     help: "Remove the proxy's tables in both families, then exit.",
   },
+  "src": {
+    kind: "string",
+    option: "explainSrc",
+    value: "IP",
+    help: "explain: source address of the packet.",
+  },
+  "dst": {
+    kind: "string",
+    option: "explainDst",
+    value: "IP:PORT[/PROTO]",
+    help: "explain: destination of the packet, e.g. 10.96.0.10:80/tcp or [fd00::1]:53/udp.",
+  },
+  "output": {
+    kind: "string",
+    option: "output",
+    value: "FORMAT",
+    help: "explain: text (default) or json.",
+  },
   "help": { kind: "bool", option: "help", help: "Print this help." },
   "version": { kind: "bool", option: "version", help: "Print the version and git commit." },
 };

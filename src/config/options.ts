@@ -61,6 +61,12 @@ export interface ProxyOptions {
   tableName: string;
   /** --conntrack-cleanup: delete stale UDP conntrack entries */
   conntrackCleanup: boolean;
+  /** explain: --src IP */
+  explainSrc: string;
+  /** explain: --dst IP:PORT[/tcp|udp|sctp] */
+  explainDst: string;
+  /** explain: --output text|json */
+  output: string;
   help: boolean;
   version: boolean;
 }
@@ -94,6 +100,9 @@ export function defaultOptions(): ProxyOptions {
     cleanup: false,
     tableName: "kube-nft-proxy",
     conntrackCleanup: true,
+    explainSrc: "",
+    explainDst: "",
+    output: "text",
     help: false,
     version: false,
   };

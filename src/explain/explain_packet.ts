@@ -1,0 +1,284 @@
+/**
+ * `explain`: how the proxy treats one packet, reasoned over the same model
+ * the renderer uses (validated service ports, merged endpoints, the same
+ * endpoint categorisation and the same family context). The end-to-end test
+ * of explain holds these answers against real packets.
+ *
+ * @module
+ */
+
+import type { ClusterState } from "../source/cluster_state.ts";
+import type { Node, Service, ServiceCIDR } from "../model/kube_types.ts";
+import { type NodeInfo, readNode } from "../model/node_info.ts";
+import { readService, type ServicePortInfo } from "../model/service_port.ts";
+import {
+  type EndpointInfo,
+  isIgnoredSlice,
+  mergeEndpointSlices,
+  portKey,
+  sliceServiceKey,
+} from "../model/endpoints.ts";
+import { categorizeEndpoints } from "../model/categorize.ts";
+import { cidrContains, type IpAddr } from "../model/ip.ts";
+import type { Protocol } from "../model/problems.ts";
+import type { EndpointSlice } from "../model/kube_types.ts";
+import { familyContexts, type ProxySettings, serviceCidrsFrom } from "../plan/proxy_settings.ts";
+
+/** The packet to explain. */
+export interface PacketQuery {
+  src: IpAddr;
+  dst: IpAddr;
+  port: number;
+  protocol: Protocol;
+}
+
+/** What the proxy does with the packet. */
+export interface Explanation {
+  packet: string;
+  entryPoint?: string;
+  service?: string;
+  source: string;
+  policies: string[];
+  candidates: { address: string; port: number; node: string; state: string }[];
+  masquerade?: { yes: boolean; reason: string };
+  affinity?: string;
+  verdict: "DNAT" | "REJECT" | "DROP" | "NOT A SERVICE";
+  reason: string;
+}
+
+type Source = "pod" | "node" | "external";
+
+function sourceKind(src: IpAddr, node: NodeInfo, s: ProxySettings): { kind: Source; text: string } {
+  if (node.addresses.some((a) => a.text === src.text)) {
+    return { kind: "node", text: "this node (a node address)" };
+  }
+  let cidrs: { text: string; prefix: number; family: 4 | 6; addr: IpAddr }[] = [];
+  if (s.detectLocalMode === "ClusterCIDR") cidrs = s.clusterCIDRs;
+  else if (s.detectLocalMode === "NodeCIDR") cidrs = node.podCIDRs;
+  else {
+    return {
+      kind: "external",
+      text:
+        `not a node address; pod detection is by interface (${s.detectLocalMode}), which an address cannot tell: assuming not a pod`,
+    };
+  }
+  const fam = cidrs.filter((c) => c.family === src.family);
+  if (fam.length === 0) {
+    return {
+      kind: "external",
+      text: "no local-traffic detection for this family: treated as not a pod",
+    };
+  }
+  const hit = fam.find((c) => cidrContains(c, src));
+  return hit ? { kind: "pod", text: `a pod (inside ${hit.text}, ${s.detectLocalMode})` } : {
+    kind: "external",
+    text: `not a pod (outside ${fam.map((c) => c.text).join(", ")}) and not a node address`,
+  };
+}
+
+function describe(eps: readonly EndpointInfo[]) {
+  return eps.map((e) => ({
+    address: e.ip.text,
+    port: e.port,
+    node: e.nodeName || "(unknown)",
+    state: e.ready ? "ready" : e.serving && e.terminating ? "serving, terminating" : "not serving",
+  }));
+}
+
+/** Explains one packet against the cluster state and settings. */
+export function explainPacket(
+  state: ClusterState,
+  settings: ProxySettings,
+  q: PacketQuery,
+): Explanation {
+  const fam = q.dst.family;
+  const ignore = () => {};
+  const node = readNode(
+    settings.nodeName,
+    state.get("Node", settings.nodeName) as Node | undefined,
+    ignore,
+  );
+  const cidrs = serviceCidrsFrom(
+    state.objects("ServiceCIDR").values() as Iterable<ServiceCIDR>,
+    settings.serviceCIDRs,
+    ignore,
+  );
+  const ctx = familyContexts(settings, node, cidrs).find((c) => c.family === fam)!;
+  const src = sourceKind(q.src, node, settings);
+  const base: Explanation = {
+    packet: `${q.src.text} -> ${
+      fam === 6 ? `[${q.dst.text}]` : q.dst.text
+    }:${q.port}/${q.protocol} (IPv${fam})`,
+    source: src.text,
+    policies: [],
+    candidates: [],
+    verdict: "NOT A SERVICE",
+    reason: "the destination is not a service address of this proxy: packets pass untouched",
+  };
+  if (q.src.family !== fam) {
+    return { ...base, reason: "source and destination are of different IP families" };
+  }
+
+  // Find the service port and entry point, as the dispatch maps would.
+  const isNodePortAddr = ctx.nodePortAll
+    ? !(fam === 4 ? q.dst.text.startsWith("127.") : q.dst.text === "::1") &&
+      node.addresses.some((a) => a.text === q.dst.text)
+    : ctx.nodePortIPs.some((a) => a.text === q.dst.text);
+  let clusterIpOwner: ServicePortInfo | undefined;
+  let match: {
+    sp: ServicePortInfo;
+    entry: "ClusterIP" | "NodePort" | "external IP" | "load-balancer IP";
+  } | undefined;
+  for (const svc of state.objects("Service").values()) {
+    for (const sp of readService(svc as Service, ignore).ports) {
+      const cip = sp.clusterIPs.find((c) => c.family === fam);
+      if (!cip) continue;
+      if (cip.text === q.dst.text) clusterIpOwner ??= sp;
+      if (sp.protocol !== q.protocol) continue;
+      if (cip.text === q.dst.text && sp.port === q.port) match = { sp, entry: "ClusterIP" };
+      else if (sp.port === q.port && sp.externalIPs.some((a) => a.text === q.dst.text)) {
+        match = { sp, entry: "external IP" };
+      } else if (sp.port === q.port && sp.loadBalancerIPs.some((a) => a.text === q.dst.text)) {
+        match = { sp, entry: "load-balancer IP" };
+      } else if (sp.nodePort === q.port && isNodePortAddr) match = { sp, entry: "NodePort" };
+      if (match) break;
+    }
+    if (match) break;
+  }
+  if (!match) {
+    if (clusterIpOwner) {
+      return {
+        ...base,
+        verdict: "REJECT",
+        reason:
+          `${q.dst.text} is the ClusterIP of Service ${clusterIpOwner.serviceKey}, which does not serve ${q.protocol}/${q.port}`,
+      };
+    }
+    const inCidr = ctx.serviceCIDRs.find((c) => cidrContains(c, q.dst));
+    if (inCidr) {
+      return {
+        ...base,
+        verdict: "DROP",
+        reason:
+          `${q.dst.text} is inside the service CIDR ${inCidr.text} but allocated to no Service`,
+      };
+    }
+    return base;
+  }
+  const { sp, entry } = match;
+  const out: Explanation = {
+    ...base,
+    service: `${sp.serviceKey} port ${sp.portName || sp.port}/${sp.protocol}`,
+    entryPoint: `${entry} ${
+      entry === "NodePort" ? `${q.dst.text}:${sp.nodePort}` : `${q.dst.text}:${sp.port}`
+    }`,
+  };
+  if (entry === "load-balancer IP" && sp.hasSourceRanges) {
+    const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === fam);
+    const coversNode = ranges.some((r) => node.addresses.some((a) => cidrContains(r, a)));
+    const allowed = ranges.some((r) => cidrContains(r, q.src)) ||
+      (coversNode && sp.loadBalancerIPs.some((a) => a.text === q.src.text));
+    out.policies.push(
+      `loadBalancerSourceRanges ${ranges.map((r) => r.text).join(", ") || "(none in this family)"}`,
+    );
+    if (!allowed) {
+      return { ...out, verdict: "DROP", reason: "the source is outside loadBalancerSourceRanges" };
+    }
+  }
+  const slices = [...state.objects("EndpointSlice").values()].filter((s) =>
+    sliceServiceKey(s as EndpointSlice) === sp.serviceKey && !isIgnoredSlice(s as EndpointSlice)
+  ) as EndpointSlice[];
+  const endpoints =
+    (mergeEndpointSlices(slices, ignore).get(portKey(sp.protocol, sp.portName)) ?? []).filter((e) =>
+      e.ip.family === fam
+    );
+  const externallyAccessible = sp.nodePort > 0 ||
+    [...sp.externalIPs, ...sp.loadBalancerIPs].some((a) => a.family === fam);
+  const cat = categorizeEndpoints(endpoints, {
+    internalPolicyLocal: sp.internalPolicyLocal,
+    externalPolicyLocal: sp.externalPolicyLocal,
+    externallyAccessible,
+  }, ctx.node);
+  if (cat.topology) {
+    out.policies.push(`topology: ${cat.topology} (zone ${node.zone || "none"}, node ${node.name})`);
+  }
+
+  let set: "cluster" | "local";
+  let masq: { yes: boolean; reason: string };
+  if (entry === "ClusterIP") {
+    set = sp.internalPolicyLocal ? "local" : "cluster";
+    out.policies.push(`internalTrafficPolicy ${sp.internalPolicyLocal ? "Local" : "Cluster"}`);
+    if (settings.masqueradeAll) masq = { yes: true, reason: "--masquerade-all" };
+    else if (!ctx.nonPodSource) {
+      masq = {
+        yes: false,
+        reason: "no local-traffic detection configured: ClusterIP traffic is not masqueraded",
+      };
+    } else {masq = src.kind === "pod"
+        ? { yes: false, reason: "traffic from a pod keeps its source" }
+        : { yes: true, reason: "the source is not a pod" };}
+  } else {
+    out.policies.push(`externalTrafficPolicy ${sp.externalPolicyLocal ? "Local" : "Cluster"}`);
+    if (!sp.externalPolicyLocal) {
+      set = "cluster";
+      masq = {
+        yes: true,
+        reason: "external traffic with externalTrafficPolicy Cluster is masqueraded",
+      };
+    } else if (src.kind === "pod" && ctx.podSource) {
+      set = "cluster";
+      masq = { yes: false, reason: "pod traffic short-circuits to all endpoints" };
+      out.policies.push("short-circuit: pod traffic goes to cluster-wide endpoints");
+    } else if (src.kind === "node") {
+      set = "cluster";
+      masq = { yes: true, reason: "traffic from the node itself is masqueraded" };
+      out.policies.push("short-circuit: node traffic goes to cluster-wide endpoints");
+    } else {
+      set = "local";
+      masq = { yes: false, reason: "externalTrafficPolicy Local preserves the client's source IP" };
+    }
+  }
+  const eps = (set === "cluster" ? cat.cluster : cat.local) ?? [];
+  out.candidates = describe(eps);
+  if (eps.length === 0) {
+    if (!cat.hasAnyEndpoints) {
+      return { ...out, verdict: "REJECT", reason: "the Service has no usable endpoints" };
+    }
+    const policy = entry === "ClusterIP" ? "internalTrafficPolicy" : "externalTrafficPolicy";
+    return { ...out, verdict: "DROP", reason: `${policy} Local and no local endpoints` };
+  }
+  if (eps.some((e) => e.ip.text === q.src.text)) {
+    masq = { yes: true, reason: "hairpin: the client is one of the endpoints" };
+  }
+  out.masquerade = masq;
+  if (sp.affinityTimeoutSeconds > 0) out.affinity = `ClientIP, ${sp.affinityTimeoutSeconds}s`;
+  return {
+    ...out,
+    verdict: "DNAT",
+    reason: `DNAT to one of ${eps.length} ${
+      set === "local" ? "local " : ""
+    }endpoint(s), chosen at random with equal weight${
+      out.affinity ? " (sticky per client IP)" : ""
+    }`,
+  };
+}
+
+/** Formats an explanation for a terminal. */
+export function formatExplanation(e: Explanation): string {
+  const lines = [`packet:      ${e.packet}`];
+  if (e.entryPoint) lines.push(`entry point: ${e.entryPoint} of Service ${e.service}`);
+  lines.push(`source:      ${e.source}`);
+  for (const p of e.policies) lines.push(`policy:      ${p}`);
+  if (e.candidates.length > 0) {
+    lines.push("candidates:");
+    for (const c of e.candidates) {
+      lines.push(`  - ${c.address}:${c.port} on ${c.node} (${c.state})`);
+    }
+  }
+  if (e.affinity) lines.push(`affinity:    ${e.affinity}`);
+  if (e.masquerade) {
+    lines.push(`masquerade:  ${e.masquerade.yes ? "yes" : "no"} (${e.masquerade.reason})`);
+  }
+  lines.push(`verdict:     ${e.verdict}: ${e.reason}`);
+  return lines.join("\n");
+}
