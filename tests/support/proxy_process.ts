@@ -84,6 +84,11 @@ export class ProxyProcess {
     }
   }
 
+  /** Waits for the process to exit by itself (e.g. `--cleanup`, `--dry-run`). */
+  exited(): Promise<Deno.CommandStatus> {
+    return this.#done;
+  }
+
   /** Sends SIGTERM and waits for the exit status. */
   async stop(): Promise<Deno.CommandStatus> {
     try {
