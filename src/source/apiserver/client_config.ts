@@ -9,6 +9,18 @@
 
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubeConfigError } from "./errors.ts";
+import { parse as parseYaml } from "yaml";
+
+/** A string field of `users[name].user` in the kubeconfig file itself, or undefined. */
+function rawUserField(file: string, userName: string, field: string): string | undefined {
+  try {
+    const doc = parseYaml(Deno.readTextFileSync(file)) as { users?: { name?: string; user?: Record<string, unknown> }[] };
+    const v = doc?.users?.find((u) => u?.name === userName)?.user?.[field];
+    return typeof v === "string" && v !== "" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Everything needed to talk to the API server. */
 export interface ClientConfig {
@@ -202,6 +214,14 @@ export function loadClientConfig(opts: LoadClientConfigOptions = {}): ClientConf
   }
   if (user.exec) {
     throw new KubeConfigError(file, `${uf}.exec`, "exec credential plugins are not supported");
+  }
+  if (!config.token && !config.tokenFile && file !== "in-cluster") {
+    // client-node 2.0.1 drops `users[].user.tokenFile` (kubeadm's kube-proxy kubeconfig uses it).
+    const tokenFile = rawUserField(file, user.name, "tokenFile");
+    if (tokenFile) {
+      config.tokenFile = tokenFile;
+      readFile(file, `${uf}.tokenFile`, tokenFile);
+    }
   }
   if (user.username) [config.username, config.password] = [user.username, user.password ?? ""];
   return config;
