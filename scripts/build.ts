@@ -18,7 +18,7 @@ export const PERMISSIONS = [
   "--allow-net",
   "--allow-read",
   "--allow-env",
-  "--allow-sys=hostname,osRelease",
+  "--allow-sys=hostname,osRelease,networkInterfaces",
 ];
 
 async function sh(cmd: string, args: string[], env?: Record<string, string>): Promise<{ ok: boolean; out: string }> {

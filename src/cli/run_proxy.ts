@@ -25,11 +25,17 @@ import type { HttpServerHandle } from "../servers/_http_server.ts";
 import { DriftChecker } from "../nft/drift_checker.ts";
 import { ConntrackCleaner } from "../nft/conntrack_cleaner.ts";
 import type { Node } from "../model/kube_types.ts";
+import { type IpAddr, tryParseIp } from "../model/ip.ts";
 
 /** Runs until SIGTERM/SIGINT; returns the exit code. */
 export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): Promise<number> {
   const state = new ClusterState();
   const settings = settingsFrom(o, nodeName);
+  if (settings.nodePortAddresses !== "primary") {
+    // CIDR --nodeport-addresses select this host's interface addresses, as upstream (read once at start).
+    settings.localAddresses = Deno.networkInterfaces().map((i) => tryParseIp(i.address))
+      .filter((ip): ip is IpAddr => ip !== undefined);
+  }
   const runner = new ExecNftRunner();
   const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
   const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });

@@ -79,6 +79,8 @@ export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: str
     pushElements(out, `add element ${t}`, set, kvs.map(([k, v]) => elementText(k, v)));
     ops += kvs.length;
   }
+  // A deleted chain may still be the target of another deleted chain's goto: flush them all first.
+  for (const name of c.chainsDeleted) out.push(`flush chain ${t} ${name}`);
   for (const name of c.chainsDeleted) {
     out.push(`delete chain ${t} ${name}`);
     ops++;
