@@ -21,14 +21,22 @@ export const PERMISSIONS = [
   "--allow-sys=hostname,osRelease,networkInterfaces",
 ];
 
-async function sh(cmd: string, args: string[], env?: Record<string, string>): Promise<{ ok: boolean; out: string }> {
-  const r = await new Deno.Command(cmd, { args, cwd: ROOT, stdout: "piped", stderr: "piped", env }).output();
+async function sh(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ ok: boolean; out: string }> {
+  const r = await new Deno.Command(cmd, { args, cwd: ROOT, stdout: "piped", stderr: "piped", env })
+    .output();
   const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
   return { ok: r.success, out };
 }
 
 async function gitCommit(): Promise<string> {
-  const rev = await sh("git", ["rev-parse", "--short=12", "HEAD"]).catch(() => ({ ok: false, out: "" }));
+  const rev = await sh("git", ["rev-parse", "--short=12", "HEAD"]).catch(() => ({
+    ok: false,
+    out: "",
+  }));
   if (!rev.ok) return "unknown";
   const dirty = await sh("git", ["status", "--porcelain", "--untracked-files=no"]);
   return rev.out.trim() + (dirty.ok && dirty.out.trim() !== "" ? "-dirty" : "");
@@ -55,17 +63,32 @@ async function compile(): Promise<number> {
     : ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
   let failed = 0;
   for (const target of targets) {
-    const suffix = target.startsWith("aarch64") ? "-arm64" : target.startsWith("x86_64") ? "-amd64" : "";
+    const suffix = target.startsWith("aarch64")
+      ? "-arm64"
+      : target.startsWith("x86_64")
+      ? "-amd64"
+      : "";
     const out = `${ROOT}dist/kube-proxy${suffix}`;
-    const r = await sh(Deno.execPath(), ["compile", "--no-check", ...PERMISSIONS, "--target", target, "--output", out, js]);
+    const r = await sh(Deno.execPath(), [
+      "compile",
+      "--no-check",
+      ...PERMISSIONS,
+      "--target",
+      target,
+      "--output",
+      out,
+      js,
+    ]);
     if (r.ok) {
       console.log(`dist/kube-proxy${suffix} (${target})`);
       if (target === Deno.build.target) await Deno.copyFile(out, `${ROOT}dist/kube-proxy`);
     } else {
       failed++;
       console.error(`deno compile for ${target} failed:\n${r.out.trim()}`);
-      console.error("If the denort runtime cannot be downloaded here, set DENORT_BIN to a local denort binary;" +
-        " dist/kube-proxy.js runs anywhere with `deno run` meanwhile.");
+      console.error(
+        "If the denort runtime cannot be downloaded here, set DENORT_BIN to a local denort binary;" +
+          " dist/kube-proxy.js runs anywhere with `deno run` meanwhile.",
+      );
     }
   }
   return failed === 0 ? 0 : 1;

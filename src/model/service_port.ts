@@ -137,7 +137,8 @@ export function readService(svc: Service, report: ProblemSink): ReadServiceResul
 
   const hasNodePorts = spec.type === "NodePort" || isLB;
   // Externally accessible: NodePort/LoadBalancer, or any Service with external IPs (as upstream).
-  const externalPolicyLocal = (hasNodePorts || externalIPs.length > 0) && spec.externalTrafficPolicy === "Local";
+  const externalPolicyLocal = (hasNodePorts || externalIPs.length > 0) &&
+    spec.externalTrafficPolicy === "Local";
   let affinityTimeoutSeconds = 0;
   if (spec.sessionAffinity === "ClientIP") {
     const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;

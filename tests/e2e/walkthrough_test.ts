@@ -21,7 +21,10 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const topo = await Topology.create({
-      pods: [{ name: "web-1" }, { name: "web-2" }, { name: "web-3" }, { name: "client", server: false }],
+      pods: [{ name: "web-1" }, { name: "web-2" }, { name: "web-3" }, {
+        name: "client",
+        server: false,
+      }],
       externals: ["ext1"],
       dualStack: false,
     });
@@ -34,20 +37,46 @@ Deno.test({
       ...(withService
         ? [
           service("nginx", [VIP], [{ name: "http", port: 80, targetPort: 8080 }]),
-          endpointSlice("nginx-1", "nginx", 4, [{ name: "http", port: 8080 }], webPods.map((p) => ({ ip: topo.podIp(p) }))),
+          endpointSlice(
+            "nginx-1",
+            "nginx",
+            4,
+            [{ name: "http", port: 8080 }],
+            webPods.map((p) => ({ ip: topo.podIp(p) })),
+          ),
         ]
         : []),
-      service("multi", [MULTI_VIP], [{ name: "http", port: 80 }, { name: "dns", protocol: "UDP", port: 53, targetPort: 5353 }]),
-      endpointSlice("multi-1", "multi", 4, [{ name: "http", port: 80 }, { name: "dns", protocol: "UDP", port: 5353 }], [{
+      service("multi", [MULTI_VIP], [{ name: "http", port: 80 }, {
+        name: "dns",
+        protocol: "UDP",
+        port: 53,
+        targetPort: 5353,
+      }]),
+      endpointSlice("multi-1", "multi", 4, [{ name: "http", port: 80 }, {
+        name: "dns",
+        protocol: "UDP",
+        port: 5353,
+      }], [{
         ip: topo.podIp("web-1"),
       }]),
     ];
     try {
       await writeManifest(file, objects(["web-1", "web-2", "web-3"]));
       proxy = ProxyProcess.start(topo.nsName("node"), [
-        "--manifests", dir, "--hostname-override", "node", "--cluster-cidr", "10.244.0.0/16",
-        "--min-sync-period", "0", "--healthz-bind-address", "", "--metrics-bind-address", "",
-        "--service-cidrs", "10.96.0.0/12",
+        "--manifests",
+        dir,
+        "--hostname-override",
+        "node",
+        "--cluster-cidr",
+        "10.244.0.0/16",
+        "--min-sync-period",
+        "0",
+        "--healthz-bind-address",
+        "",
+        "--metrics-bind-address",
+        "",
+        "--service-cidrs",
+        "10.96.0.0/12",
       ]);
       await proxy.waitForSyncs(1);
 
@@ -79,14 +108,28 @@ Deno.test({
         });
       });
 
-      await t.step("multi-port service: TCP port and UDP port with a different target port", async () => {
-        const tcp = summarize(await topo.probe({ from: "client", to: MULTI_VIP, port: 80, count: 5 }));
-        assert.deepEqual([...tcp.pods], ["web-1"]);
-        const udpRes = await topo.probe({ from: "client", to: MULTI_VIP, port: 53, proto: "udp", count: 5 });
-        const udp = summarize(udpRes);
-        assert.deepEqual([...udp.pods], ["web-1"]);
-        assert.ok(udpRes.every((r) => r.kind === "ok" && r.port === 5353), "UDP DNATed to port 5353");
-      });
+      await t.step(
+        "multi-port service: TCP port and UDP port with a different target port",
+        async () => {
+          const tcp = summarize(
+            await topo.probe({ from: "client", to: MULTI_VIP, port: 80, count: 5 }),
+          );
+          assert.deepEqual([...tcp.pods], ["web-1"]);
+          const udpRes = await topo.probe({
+            from: "client",
+            to: MULTI_VIP,
+            port: 53,
+            proto: "udp",
+            count: 5,
+          });
+          const udp = summarize(udpRes);
+          assert.deepEqual([...udp.pods], ["web-1"]);
+          assert.ok(
+            udpRes.every((r) => r.kind === "ok" && r.port === 5353),
+            "UDP DNATed to port 5353",
+          );
+        },
+      );
 
       await t.step("hairpin: a pod reaches itself through its service, masqueraded", async () => {
         const s = summarize(await topo.probe({ from: "web-1", to: MULTI_VIP, port: 80, count: 5 }));
@@ -105,14 +148,18 @@ Deno.test({
       });
 
       await t.step("a wrong port on an allocated ClusterIP is refused", async () => {
-        const s = summarize(await topo.probe({ from: "client", to: MULTI_VIP, port: 81, count: 2 }));
+        const s = summarize(
+          await topo.probe({ from: "client", to: MULTI_VIP, port: 81, count: 2 }),
+        );
         assert.equal(s.refused, 2);
       });
 
       await t.step("service deleted: the VIP no longer answers", async () => {
         await writeManifest(file, objects([], false));
         await eventually(async () => {
-          const s = summarize(await topo.probe({ from: "client", to: VIP, port: 80, count: 2, timeoutMs: 500 }));
+          const s = summarize(
+            await topo.probe({ from: "client", to: VIP, port: 80, count: 2, timeoutMs: 500 }),
+          );
           assert.equal(s.ok, 0);
           assert.equal(s.timeout, 2, "an unallocated address in the service CIDR is dropped");
         });
@@ -123,7 +170,9 @@ Deno.test({
         assert.equal(status.code, 0);
         const rules = await topo.listRuleset();
         assert.match(rules, /table ip kube-nft-proxy/);
-        const s = summarize(await topo.probe({ from: "client", to: MULTI_VIP, port: 80, count: 3 }));
+        const s = summarize(
+          await topo.probe({ from: "client", to: MULTI_VIP, port: 80, count: 3 }),
+        );
         assert.equal(s.ok, 3);
       });
     } finally {

@@ -30,7 +30,13 @@ export interface PortArg {
 }
 
 /** A v1 Service. `spec` fields override the defaults. */
-export function service(name: string, clusterIPs: string[], ports: PortArg[], spec: Service["spec"] = {}, extra: Partial<Service> = {}): Service {
+export function service(
+  name: string,
+  clusterIPs: string[],
+  ports: PortArg[],
+  spec: Service["spec"] = {},
+  extra: Partial<Service> = {},
+): Service {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -40,7 +46,13 @@ export function service(name: string, clusterIPs: string[], ports: PortArg[], sp
       clusterIP: clusterIPs[0],
       clusterIPs,
       ipFamilies: clusterIPs.map((ip) => (ip.includes(":") ? "IPv6" : "IPv4")),
-      ports: ports.map((p) => ({ name: p.name, protocol: p.protocol ?? "TCP", port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort })),
+      ports: ports.map((p) => ({
+        name: p.name,
+        protocol: p.protocol ?? "TCP",
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        nodePort: p.nodePort,
+      })),
       ...spec,
     },
     ...extra,
@@ -58,16 +70,28 @@ export function endpointSlice(
   return {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
-    metadata: { name, namespace: "default", labels: { "kubernetes.io/service-name": svc }, resourceVersion: "1" },
+    metadata: {
+      name,
+      namespace: "default",
+      labels: { "kubernetes.io/service-name": svc },
+      resourceVersion: "1",
+    },
     addressType: family === 4 ? "IPv4" : "IPv6",
     ports: ports.map((p) => ({ name: p.name ?? "", protocol: p.protocol ?? "TCP", port: p.port })),
     endpoints: endpoints.map((e) => ({
       addresses: [e.ip],
-      conditions: { ready: e.ready === undefined ? true : e.ready, serving: e.serving, terminating: e.terminating },
+      conditions: {
+        ready: e.ready === undefined ? true : e.ready,
+        serving: e.serving,
+        terminating: e.terminating,
+      },
       nodeName: e.node ?? "node",
       zone: e.zone,
       hints: e.forZones || e.forNodes
-        ? { forZones: e.forZones?.map((z) => ({ name: z })), forNodes: e.forNodes?.map((n) => ({ name: n })) }
+        ? {
+          forZones: e.forZones?.map((z) => ({ name: z })),
+          forNodes: e.forNodes?.map((n) => ({ name: n })),
+        }
         : undefined,
     })),
   };
@@ -86,12 +110,20 @@ export function node(name: string, addresses: string[], podCIDRs: string[], zone
 
 /** A networking.k8s.io/v1 ServiceCIDR. */
 export function serviceCIDR(name: string, cidrs: string[]): KubeObject {
-  return { apiVersion: "networking.k8s.io/v1", kind: "ServiceCIDR", metadata: { name, resourceVersion: "1" }, spec: { cidrs } } as KubeObject;
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "ServiceCIDR",
+    metadata: { name, resourceVersion: "1" },
+    spec: { cidrs },
+  } as KubeObject;
 }
 
 /** Writes objects as a `kind: List` JSON manifest (valid YAML) atomically. */
 export async function writeManifest(path: string, objects: KubeObject[]): Promise<void> {
   const tmp = `${path}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 1));
+  await Deno.writeTextFile(
+    tmp,
+    JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 1),
+  );
   await Deno.rename(tmp, path);
 }

@@ -6,7 +6,11 @@
  */
 
 /** Runs `check` until it does not throw, every `intervalMs`, for at most `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs = 10000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -26,7 +26,13 @@ export class ProxyProcess {
     const deno = Deno.execPath();
     const cmd = [deno, "run", "-A", "--no-prompt", `${ROOT}main.ts`, "--v=2", ...args];
     const argv = ns ? ["ip", "netns", "exec", ns, ...cmd] : cmd;
-    const child = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped", stdin: "null", env }).spawn();
+    const child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+      env,
+    }).spawn();
     return new ProxyProcess(child);
   }
 
@@ -61,7 +67,13 @@ export class ProxyProcess {
     if (!fresh && this.lines.some((l) => re.test(l))) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`timed out waiting for ${re} in the proxy log; last lines:\n${this.lines.slice(-15).join("\n")}`));
+        reject(
+          new Error(
+            `timed out waiting for ${re} in the proxy log; last lines:\n${
+              this.lines.slice(-15).join("\n")
+            }`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.push({
         test: (l) => re.test(l),
@@ -78,7 +90,9 @@ export class ProxyProcess {
     const deadline = Date.now() + timeoutMs;
     while (this.syncs < n) {
       if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for sync #${n}; last lines:\n${this.lines.slice(-15).join("\n")}`);
+        throw new Error(
+          `timed out waiting for sync #${n}; last lines:\n${this.lines.slice(-15).join("\n")}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -44,7 +44,10 @@ Deno.test("parseFlags() reads booleans as --flag, --flag=true and --flag=false",
   });
   // A bare boolean does not swallow the next word (as pflag).
   assert.deepEqual(parseFlags(["--cleanup", "false"]).positional, ["false"]);
-  fails(["--masquerade-all=yes"], /invalid value "yes" for flag --masquerade-all: want true or false/);
+  fails(
+    ["--masquerade-all=yes"],
+    /invalid value "yes" for flag --masquerade-all: want true or false/,
+  );
 });
 
 Deno.test("parseFlags() fails on unknown flags, bad ints and bad durations, naming the flag", () => {

@@ -15,7 +15,9 @@ function fails(text: string, pattern: RegExp): void {
 }
 
 Deno.test("parseConfigFile() reads the seed-style file, warning about mode iptables", async () => {
-  const text = await Deno.readTextFile(new URL("../../deploy/kube-proxy-config.yaml", import.meta.url));
+  const text = await Deno.readTextFile(
+    new URL("../../deploy/kube-proxy-config.yaml", import.meta.url),
+  );
   const r = parseConfigFile("kube-proxy-config.yaml", text);
   assert.equal(r.values.kubeconfig, "/var/lib/kube-proxy/kubeconfig");
   assert.equal(r.values.clusterCIDR, "10.200.0.0/16");
@@ -25,7 +27,9 @@ Deno.test("parseConfigFile() reads the seed-style file, warning about mode iptab
 });
 
 Deno.test("parseConfigFile() reads nftables, logging and detectLocal fields", () => {
-  const r = parseConfigFile("cfg.yaml", HEAD + `
+  const r = parseConfigFile(
+    "cfg.yaml",
+    HEAD + `
 mode: nftables
 nftables:
   masqueradeAll: true
@@ -44,7 +48,8 @@ conntrack:
   maxPerCore: 0
 iptables:
   masqueradeBit: 14
-`);
+`,
+  );
   assert.deepEqual(r.values, {
     mode: "nftables",
     masqueradeAll: true,
@@ -71,14 +76,26 @@ Deno.test("parseConfigFile() fails on an unknown field, naming it", () => {
 Deno.test("parseConfigFile() fails on a bad value, naming the field", () => {
   fails(HEAD + "nftables:\n  syncPeriod: 30\n", /field nftables\.syncPeriod: want a duration/);
   fails(HEAD + "nftables:\n  minSyncPeriod: soon\n", /field nftables\.minSyncPeriod/);
-  fails(HEAD + "nftables:\n  masqueradeAll: yes-please\n", /field nftables\.masqueradeAll: want true or false/);
-  fails(HEAD + "nftables:\n  masqueradeBit: 1.5\n", /field nftables\.masqueradeBit: want an integer/);
-  fails(HEAD + "nodePortAddresses: 10.0.0.0/8\n", /field nodePortAddresses: want a list of strings/);
+  fails(
+    HEAD + "nftables:\n  masqueradeAll: yes-please\n",
+    /field nftables\.masqueradeAll: want true or false/,
+  );
+  fails(
+    HEAD + "nftables:\n  masqueradeBit: 1.5\n",
+    /field nftables\.masqueradeBit: want an integer/,
+  );
+  fails(
+    HEAD + "nodePortAddresses: 10.0.0.0/8\n",
+    /field nodePortAddresses: want a list of strings/,
+  );
   fails(HEAD + "clusterCIDR: [a]\n", /field clusterCIDR: want a string/);
 });
 
 Deno.test("parseConfigFile() checks kind, apiVersion and YAML syntax", () => {
-  fails("kind: Foo\napiVersion: kubeproxy.config.k8s.io/v1alpha1\n", /kind: want KubeProxyConfiguration/);
+  fails(
+    "kind: Foo\napiVersion: kubeproxy.config.k8s.io/v1alpha1\n",
+    /kind: want KubeProxyConfiguration/,
+  );
   fails("kind: KubeProxyConfiguration\napiVersion: v1\n", /apiVersion: want kubeproxy/);
   fails(HEAD + "mode: [\n", /YAML error/);
   fails("- a\n- b\n", /not a KubeProxyConfiguration object/);

@@ -43,7 +43,9 @@ Deno.test("resolveOptions() warns about --proxy-mode other than nftables", async
 Deno.test("resolveOptions() names --config when the file cannot be read", async () => {
   await assert.rejects(
     () => resolveOptions(["--config", "/missing.yaml"], reader({})),
-    (e: unknown) => e instanceof ConfigError && /--config \/missing\.yaml: cannot read/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /--config \/missing\.yaml: cannot read/.test((e as Error).message),
   );
 });
 
@@ -56,18 +58,39 @@ async function rejectsNaming(argv: string[], pattern: RegExp, files: Record<stri
 }
 
 Deno.test("resolveOptions() validation messages name the flag", async () => {
-  await rejectsNaming(["--detect-local-mode=Magic"], /invalid value "Magic" for --detect-local-mode/);
-  await rejectsNaming(["--cluster-cidr=10.0.0.0/33"], /"10\.0\.0\.0\/33" for --cluster-cidr: not a CIDR/);
-  await rejectsNaming(["--cluster-cidr=10.0.0.0/8,10.1.0.0/16"], /for --cluster-cidr: at most one CIDR per IP family/);
-  await rejectsNaming(["--nodeport-addresses=primary,10.0.0.0/8"], /--nodeport-addresses: 'primary' cannot be combined/);
-  await rejectsNaming(["--nodeport-addresses=10.0.0.0/8,bogus"], /"bogus" for --nodeport-addresses/);
+  await rejectsNaming(
+    ["--detect-local-mode=Magic"],
+    /invalid value "Magic" for --detect-local-mode/,
+  );
+  await rejectsNaming(
+    ["--cluster-cidr=10.0.0.0/33"],
+    /"10\.0\.0\.0\/33" for --cluster-cidr: not a CIDR/,
+  );
+  await rejectsNaming(
+    ["--cluster-cidr=10.0.0.0/8,10.1.0.0/16"],
+    /for --cluster-cidr: at most one CIDR per IP family/,
+  );
+  await rejectsNaming(
+    ["--nodeport-addresses=primary,10.0.0.0/8"],
+    /--nodeport-addresses: 'primary' cannot be combined/,
+  );
+  await rejectsNaming(
+    ["--nodeport-addresses=10.0.0.0/8,bogus"],
+    /"bogus" for --nodeport-addresses/,
+  );
   await rejectsNaming(["--service-cidrs=10.96.0.0/12;x"], /for --service-cidrs/);
-  await rejectsNaming(["--detect-local-mode=BridgeInterface"], /--pod-bridge-interface: needed by --detect-local-mode=BridgeInterface/);
+  await rejectsNaming(
+    ["--detect-local-mode=BridgeInterface"],
+    /--pod-bridge-interface: needed by --detect-local-mode=BridgeInterface/,
+  );
   await rejectsNaming(
     ["--detect-local-mode=InterfaceNamePrefix", '--pod-interface-name-prefix=veth"'],
     /--pod-interface-name-prefix/,
   );
-  await rejectsNaming(["--healthz-bind-address=0.0.0.0"], /for --healthz-bind-address: want IP:PORT/);
+  await rejectsNaming(
+    ["--healthz-bind-address=0.0.0.0"],
+    /for --healthz-bind-address: want IP:PORT/,
+  );
   await rejectsNaming(["--metrics-bind-address=[::1]:99999"], /for --metrics-bind-address/);
   await rejectsNaming(["--nft-table=kube proxy"], /for --nft-table/);
   await rejectsNaming(["--v=11"], /for --v: must be 0\.\.10/);
@@ -116,9 +139,14 @@ Deno.test("settingsFrom() turns options into renderer settings", () => {
   assert.equal(s.nodeName, "node-a");
   assert.deepEqual(s.clusterCIDRs.map((c) => c.text), ["10.244.0.0/16", "fd00:244::/48"]);
   assert.ok(Array.isArray(s.nodePortAddresses));
-  assert.deepEqual((s.nodePortAddresses as { text: string }[]).map((c) => c.text), ["192.168.0.0/16"]);
+  assert.deepEqual((s.nodePortAddresses as { text: string }[]).map((c) => c.text), [
+    "192.168.0.0/16",
+  ]);
   assert.deepEqual(s.serviceCIDRs.map((c) => c.text), ["10.96.0.0/12"]);
   assert.equal(s.masqueradeAll, true);
-  assert.equal(settingsFrom({ ...defaultOptions(), nodePortAddresses: ["primary"] }, "n").nodePortAddresses, "primary");
+  assert.equal(
+    settingsFrom({ ...defaultOptions(), nodePortAddresses: ["primary"] }, "n").nodePortAddresses,
+    "primary",
+  );
   assert.equal(settingsFrom(defaultOptions(), "n").nodePortAddresses, "primary");
 });

@@ -15,7 +15,9 @@ spec: {clusterIP: 10.96.0.10, ports: [{port: 80}]}
 async function withDir(files: Record<string, string>, fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "manifests_test_" });
   try {
-    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
     await fn(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -57,13 +59,17 @@ Deno.test("parseManifestText() names the file and line of a YAML error", () => {
     assert.match(e.message, /^bad\.yaml:8: YAML error: /);
     return true;
   });
-  assert.throws(() => parseManifestText("s.yaml", "just a string\n"), /s\.yaml:1: document is not an object/);
+  assert.throws(
+    () => parseManifestText("s.yaml", "just a string\n"),
+    /s\.yaml:1: document is not an object/,
+  );
 });
 
 Deno.test("readManifests() reads a directory, ignores unknown kinds and defaults the namespace", async () => {
   await withDir({
     "b.yaml": SVC,
-    "a.yml": `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n---\napiVersion: v2\nkind: Service\nmetadata: {name: wrong-version}\n`,
+    "a.yml":
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n---\napiVersion: v2\nkind: Service\nmetadata: {name: wrong-version}\n`,
     "c.json": JSON.stringify({
       apiVersion: "networking.k8s.io/v1",
       kind: "ServiceCIDR",
@@ -98,7 +104,10 @@ Deno.test("readManifests() names the file of a YAML error inside a directory", a
 Deno.test("manifestFiles() takes a single file as is and reports a missing path", async () => {
   await withDir({ "one.yaml": SVC }, async (dir) => {
     assert.deepEqual(await manifestFiles(`${dir}/one.yaml`), [`${dir}/one.yaml`]);
-    await assert.rejects(() => manifestFiles(`${dir}/missing`), (e: unknown) =>
-      e instanceof ManifestError && /missing: cannot read/.test((e as Error).message));
+    await assert.rejects(
+      () => manifestFiles(`${dir}/missing`),
+      (e: unknown) =>
+        e instanceof ManifestError && /missing: cannot read/.test((e as Error).message),
+    );
   });
 });

@@ -25,7 +25,9 @@ Deno.test("mergeEndpointSlices() merges slices and dedupes, the ready copy winni
   ]);
   const b = slice("web", "web-b", [
     endpoint("10.244.1.5", "node-a", { conditions: { ready: true } }),
-    endpoint("10.244.2.7", OTHER, { conditions: { ready: false, serving: true, terminating: true } }),
+    endpoint("10.244.2.7", OTHER, {
+      conditions: { ready: false, serving: true, terminating: true },
+    }),
     endpoint("10.244.1.9", "node-a"),
   ]);
   const out = mergeEndpointSlices([a, b], p.sink);

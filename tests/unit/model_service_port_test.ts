@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  DEFAULT_AFFINITY_TIMEOUT_SECONDS,
-  readService,
-} from "../../src/model/service_port.ts";
+import { DEFAULT_AFFINITY_TIMEOUT_SECONDS, readService } from "../../src/model/service_port.ts";
 import { SERVICE_PROXY_NAME_LABEL } from "../../src/model/kube_types.ts";
 import { problems, service } from "../fixtures/unit/builders.ts";
 
@@ -103,7 +100,10 @@ Deno.test("readService() keeps NodePorts only for NodePort and LoadBalancer Serv
   const p = problems();
   const ports = [{ name: "http", port: 80, nodePort: 30080 }];
   assert.equal(readService(service("a", { ports }), p.sink).ports[0].nodePort, 0);
-  assert.equal(readService(service("b", { type: "NodePort", ports }), p.sink).ports[0].nodePort, 30080);
+  assert.equal(
+    readService(service("b", { type: "NodePort", ports }), p.sink).ports[0].nodePort,
+    30080,
+  );
   assert.equal(
     readService(service("c", { type: "LoadBalancer", ports }), p.sink).ports[0].nodePort,
     30080,
@@ -145,9 +145,12 @@ Deno.test("readService() reads LB ingress IPs, skipping ipMode Proxy and hostnam
     "status.loadBalancer.ingress[5].ip",
   ]);
   // A ClusterIP Service ignores LB status and source ranges.
-  const cip = readService(service("c", { loadBalancerSourceRanges: ["10.0.0.0/8"] }, {
-    status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }] } },
-  }), p.sink).ports[0];
+  const cip = readService(
+    service("c", { loadBalancerSourceRanges: ["10.0.0.0/8"] }, {
+      status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }] } },
+    }),
+    p.sink,
+  ).ports[0];
   assert.deepEqual(cip.loadBalancerIPs, []);
   assert.equal(cip.hasSourceRanges, false);
 });
@@ -169,13 +172,19 @@ Deno.test("readService() gives ClientIP affinity the 10800 s default timeout", (
   assert.equal(DEFAULT_AFFINITY_TIMEOUT_SECONDS, 10800);
   assert.equal(read({ sessionAffinity: "ClientIP" }), 10800);
   assert.equal(
-    read({ sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
+    read({
+      sessionAffinity: "ClientIP",
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
+    }),
     60,
   );
   assert.equal(read({ sessionAffinity: "None" }), 0);
   assert.deepEqual([...p.list], []);
   assert.equal(
-    read({ sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } } }),
+    read({
+      sessionAffinity: "ClientIP",
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } },
+    }),
     10800,
   );
   assert.equal(p.list[0].field, "spec.sessionAffinityConfig.clientIP.timeoutSeconds");
@@ -183,7 +192,8 @@ Deno.test("readService() gives ClientIP affinity the 10800 s default timeout", (
 
 Deno.test("readService() applies externalTrafficPolicy Local only to NodePort and LoadBalancer", () => {
   const p = problems();
-  const read = (spec: Parameters<typeof service>[1]) => readService(service("a", spec), p.sink).ports[0];
+  const read = (spec: Parameters<typeof service>[1]) =>
+    readService(service("a", spec), p.sink).ports[0];
   const cip = read({ externalTrafficPolicy: "Local", healthCheckNodePort: 32000 });
   assert.equal(cip.externalPolicyLocal, false);
   assert.equal(cip.healthCheckNodePort, 0);
@@ -192,13 +202,17 @@ Deno.test("readService() applies externalTrafficPolicy Local only to NodePort an
   assert.equal(np.healthCheckNodePort, 32000);
   const lb = read({ type: "LoadBalancer", externalTrafficPolicy: "Local" });
   assert.equal(lb.externalPolicyLocal, true);
-  assert.equal(read({ type: "LoadBalancer", externalTrafficPolicy: "Cluster" }).externalPolicyLocal, false);
+  assert.equal(
+    read({ type: "LoadBalancer", externalTrafficPolicy: "Cluster" }).externalPolicyLocal,
+    false,
+  );
   assert.equal(read({ internalTrafficPolicy: "Local" }).internalPolicyLocal, true);
   assert.deepEqual([...p.list], []);
 });
 
 Deno.test({
-  name: "readService() applies externalTrafficPolicy Local to a ClusterIP Service with external IPs",
+  name:
+    "readService() applies externalTrafficPolicy Local to a ClusterIP Service with external IPs",
   fn() {
     const p = problems();
     const sp = readService(
@@ -215,7 +229,10 @@ Deno.test("readService() reads dual-stack clusterIPs, one per family", () => {
     service("ds", { clusterIP: "10.96.0.20", clusterIPs: ["10.96.0.20", "fd00:96::0014"] }),
     p.sink,
   ).ports[0];
-  assert.deepEqual(sp.clusterIPs.map((i) => [i.family, i.text]), [[4, "10.96.0.20"], [6, "fd00:96::14"]]);
+  assert.deepEqual(sp.clusterIPs.map((i) => [i.family, i.text]), [[4, "10.96.0.20"], [
+    6,
+    "fd00:96::14",
+  ]]);
   const v6only = readService(service("v6", { clusterIP: "fd00:96::1" }), p.sink).ports[0];
   assert.deepEqual(v6only.clusterIPs.map((i) => i.family), [6]);
   assert.deepEqual([...p.list], []);

@@ -77,7 +77,11 @@ Deno.test("familyContexts() picks NodePort addresses: primary, CIDRs, or all for
   assert.deepEqual(c4.nodePortIPs.map((a) => a.text), ["192.168.10.1", "192.168.99.1"]);
   assert.deepEqual(c6.nodePortIPs, [], "no IPv6 CIDR: no IPv6 NodePorts");
 
-  const [a4, a6] = familyContexts(settings({ nodePortAddresses: [parseCidr("0.0.0.0/0")] }), node, []);
+  const [a4, a6] = familyContexts(
+    settings({ nodePortAddresses: [parseCidr("0.0.0.0/0")] }),
+    node,
+    [],
+  );
   assert.equal(a4.nodePortAll, true);
   assert.equal(a6.nodePortAll, false);
 });
@@ -86,12 +90,18 @@ Deno.test("serviceCidrsFrom() prefers ServiceCIDR objects and reports bad CIDRs"
   const p = problems();
   const fallback = [parseCidr("10.96.0.0/16")];
   assert.equal(serviceCidrsFrom([], fallback, p.sink), fallback);
-  const got = serviceCidrsFrom([
-    { metadata: { name: "kubernetes" }, spec: { cidrs: ["10.100.0.0/16", "nope"] } },
-    { metadata: { name: "extra" }, spec: { cidrs: ["fd00:96::/112"] } },
-  ], fallback, p.sink);
+  const got = serviceCidrsFrom(
+    [
+      { metadata: { name: "kubernetes" }, spec: { cidrs: ["10.100.0.0/16", "nope"] } },
+      { metadata: { name: "extra" }, spec: { cidrs: ["fd00:96::/112"] } },
+    ],
+    fallback,
+    p.sink,
+  );
   assert.deepEqual(got.map((c) => c.text), ["10.100.0.0/16", "fd00:96::/112"]);
-  assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}`), ["ServiceCIDR kubernetes spec.cidrs[1]"]);
+  assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}`), [
+    "ServiceCIDR kubernetes spec.cidrs[1]",
+  ]);
 });
 
 Deno.test("isInterfaceName() refuses quotes, wildcards and long names", () => {

@@ -11,8 +11,8 @@ import {
 } from "../fixtures/unit/builders.ts";
 import {
   elementMap,
-  parseScript,
   type ParsedTable,
+  parseScript,
   rulesOf,
   serviceChains,
   tableOf,
@@ -74,16 +74,31 @@ Deno.test("fullScript() renders a ClusterIP with 3 endpoints as numgen mod 3 and
 
 Deno.test("fullScript() declares the hooks and the shared DNAT through the slots map", () => {
   const { v4, v6 } = render(newPlan());
-  assert.equal(v4.chains.get("nat-prerouting")?.header, "type nat hook prerouting priority -100; policy accept;");
-  assert.equal(v4.chains.get("nat-output")?.header, "type nat hook output priority -100; policy accept;");
-  assert.equal(v4.chains.get("nat-postrouting")?.header, "type nat hook postrouting priority 100; policy accept;");
+  assert.equal(
+    v4.chains.get("nat-prerouting")?.header,
+    "type nat hook prerouting priority -100; policy accept;",
+  );
+  assert.equal(
+    v4.chains.get("nat-output")?.header,
+    "type nat hook output priority -100; policy accept;",
+  );
+  assert.equal(
+    v4.chains.get("nat-postrouting")?.header,
+    "type nat hook postrouting priority 100; policy accept;",
+  );
   assert.deepEqual(rulesOf(v4, "endpoint-dnat"), [
     "ip saddr . ct mark @slot-addrs jump mark-for-masquerade",
     "meta l4proto { tcp, udp, sctp } dnat ip to ct mark map @slots",
   ]);
-  assert.deepEqual(rulesOf(v6, "endpoint-dnat")[1], "meta l4proto { tcp, udp, sctp } dnat ip6 to ct mark map @slots");
+  assert.deepEqual(
+    rulesOf(v6, "endpoint-dnat")[1],
+    "meta l4proto { tcp, udp, sctp } dnat ip6 to ct mark map @slots",
+  );
   assert.match(v4.sets.get("slots")!, /type mark : ipv4_addr \. inet_service/);
-  assert.match(v6.sets.get("service-ips")!, /type ipv6_addr \. inet_proto \. inet_service : verdict/);
+  assert.match(
+    v6.sets.get("service-ips")!,
+    /type ipv6_addr \. inet_proto \. inet_service : verdict/,
+  );
   assert.deepEqual(rulesOf(v4, "masquerading"), [
     "meta mark & 0x00004000 == 0 return",
     "meta mark set meta mark ^ 0x00004000",
@@ -93,7 +108,11 @@ Deno.test("fullScript() declares the hooks and the shared DNAT through the slots
 
 Deno.test("fullScript() rejects traffic to a Service without endpoints", () => {
   const plan = newPlan();
-  addToPlan(plan, service("web", { type: "NodePort", ports: [{ name: "http", port: 80, nodePort: 30080 }] }), []);
+  addToPlan(
+    plan,
+    service("web", { type: "NodePort", ports: [{ name: "http", port: 80, nodePort: 30080 }] }),
+    [],
+  );
   const { v4 } = render(plan);
   assert.deepEqual(serviceChains(v4), []);
   assert.equal(elementMap(v4, "service-ips").size, 0);
@@ -122,10 +141,15 @@ Deno.test("fullScript() drops ClusterIP traffic of iTP Local with only remote en
     slice("web", "web-1", [endpoint("10.244.2.5", OTHER)]),
   ]);
   const { v4 } = render(plan);
-  assert.deepEqual([...elementMap(v4, "no-local-endpoint-services").keys()], ["10.96.0.10 . tcp . 80"]);
+  assert.deepEqual([...elementMap(v4, "no-local-endpoint-services").keys()], [
+    "10.96.0.10 . tcp . 80",
+  ]);
   assert.equal(elementMap(v4, "no-endpoint-services").size, 0, "dropped, not rejected");
   assert.equal(elementMap(v4, "service-ips").size, 0);
-  assert.deepEqual(rulesOf(v4, "local-endpoints-check")[0], "ip daddr . meta l4proto . th dport @no-local-endpoint-services drop");
+  assert.deepEqual(
+    rulesOf(v4, "local-endpoints-check")[0],
+    "ip daddr . meta l4proto . th dport @no-local-endpoint-services drop",
+  );
   assert.equal(elementMap(v4, "slots").size, 0);
 });
 
@@ -158,10 +182,16 @@ Deno.test("fullScript() drops external traffic of eTP Local without local endpoi
   assert.deepEqual(pickedEndpoints(v4, rules[0]), ["10.244.2.5 . 8080"]);
   assert.ok(!rules.includes("jump mark-for-masquerade"), "external clients are not masqueraded");
   assert.equal(elementMap(v4, "service-ips").get("198.51.100.10 . tcp . 80"), `goto ${EXT}`);
-  assert.deepEqual([...elementMap(v4, "no-local-endpoint-services").keys()], ["198.51.100.10 . tcp . 80"]);
+  assert.deepEqual([...elementMap(v4, "no-local-endpoint-services").keys()], [
+    "198.51.100.10 . tcp . 80",
+  ]);
   assert.equal(elementMap(v4, "service-nodeports").get("tcp . 30080"), `goto ${EXT}`);
   assert.deepEqual([...elementMap(v4, "no-local-endpoint-nodeports").keys()], ["tcp . 30080"]);
-  assert.equal(elementMap(v4, "no-endpoint-services").size, 0, "not rejected: pods and the node still get through");
+  assert.equal(
+    elementMap(v4, "no-endpoint-services").size,
+    0,
+    "not rejected: pods and the node still get through",
+  );
   assert.equal(elementMap(v4, "no-endpoint-nodeports").size, 0);
   // The ClusterIP still reaches the remote endpoint.
   assert.equal(elementMap(v4, "service-ips").get("10.96.0.10 . tcp . 80"), `goto ${SVC}`);
@@ -178,7 +208,14 @@ Deno.test("fullScript() sends eTP Local external traffic to local endpoints with
   assert.deepEqual(pickedEndpoints(v4, rules[0]), ["10.244.1.5 . 8080", "10.244.2.5 . 8080"]);
   assert.deepEqual(pickedEndpoints(v4, rules[3]), ["10.244.1.5 . 8080"]);
   assert.ok(!rules[3].includes("mark-for-masquerade"));
-  for (const set of ["no-endpoint-services", "no-endpoint-nodeports", "no-local-endpoint-services", "no-local-endpoint-nodeports"]) {
+  for (
+    const set of [
+      "no-endpoint-services",
+      "no-endpoint-nodeports",
+      "no-local-endpoint-services",
+      "no-local-endpoint-nodeports",
+    ]
+  ) {
     assert.equal(elementMap(v4, set).size, 0, set);
   }
 });
@@ -204,7 +241,10 @@ Deno.test("fullScript() renders NodePorts of eTP Cluster with masquerading, on t
   // No IPv6 endpoints: the IPv6 NodePort rejects.
   assert.deepEqual([...elementMap(v6, "no-endpoint-nodeports").keys()], ["tcp . 30080"]);
   assert.equal(elementMap(v4, "no-endpoint-nodeports").size, 0);
-  assert.deepEqual(rulesOf(v4, "services")[1], "fib daddr type local ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports");
+  assert.deepEqual(
+    rulesOf(v4, "services")[1],
+    "fib daddr type local ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
+  );
 });
 
 function lbWithRanges(ranges: string[]) {
@@ -252,9 +292,16 @@ Deno.test("fullScript() allows the LB IPs as sources when a source range covers 
 
 Deno.test("fullScript() renders ClientIP affinity as a chain that updates @affinity with the timeout", () => {
   const plan = newPlan();
-  addToPlan(plan, service("web", { sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } }), [
-    slice("web", "web-1", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)]),
-  ]);
+  addToPlan(
+    plan,
+    service("web", {
+      sessionAffinity: "ClientIP",
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } },
+    }),
+    [
+      slice("web", "web-1", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)]),
+    ],
+  );
   const { v4 } = render(plan);
   assert.deepEqual(rulesOf(v4, SVC), [MASQ_NON_POD, `goto ${EPS}`]);
   const eps = rulesOf(v4, EPS);
@@ -262,7 +309,9 @@ Deno.test("fullScript() renders ClientIP affinity as a chain that updates @affin
   const update = "update @affinity { ip saddr . ct mark timeout 600s } goto endpoint-dnat";
   const slots = elementMap(v4, "slots");
   for (const r of eps.slice(0, 2)) {
-    const m = new RegExp(`^ct mark set (\\d+) ip saddr \\. ct mark @affinity ${update.replace(/[.{}]/g, "\\$&")}$`).exec(r);
+    const m = new RegExp(
+      `^ct mark set (\\d+) ip saddr \\. ct mark @affinity ${update.replace(/[.{}]/g, "\\$&")}$`,
+    ).exec(r);
     assert.ok(m, `unexpected affinity rule: ${r}`);
     assert.ok(slots.has(m[1]), `slot ${m[1]} unknown`);
   }
@@ -279,7 +328,10 @@ Deno.test("fullScript() masquerades non-pod sources, everything, or nothing, by 
     [settings({ masqueradeAll: true }), "jump mark-for-masquerade"],
     [settings({ masqueradeAll: true, clusterCIDRs: [] }), "jump mark-for-masquerade"],
     [settings({ clusterCIDRs: [] }), undefined],
-    [settings({ detectLocalMode: "BridgeInterface", bridgeInterface: "cni0" }), 'iifname != "cni0" jump mark-for-masquerade'],
+    [
+      settings({ detectLocalMode: "BridgeInterface", bridgeInterface: "cni0" }),
+      'iifname != "cni0" jump mark-for-masquerade',
+    ],
   ];
   for (const [s, want] of cases) {
     const plan = newPlan(s);
@@ -298,39 +350,66 @@ const IPV6 = /^[0-9a-f]*:[0-9a-f:.]*(\/\d+)?$/;
 function addressTokens(t: ParsedTable): string[] {
   const texts = [...t.elements.values()].flat();
   for (const c of t.chains.values()) texts.push(...c.rules);
-  return texts.flatMap((x) => x.split(/[\s,{}]+/)).filter((w) => w !== ":" && (IPV4.test(w) || IPV6.test(w)));
+  return texts.flatMap((x) => x.split(/[\s,{}]+/)).filter((w) =>
+    w !== ":" && (IPV4.test(w) || IPV6.test(w))
+  );
 }
 
 Deno.test("fullScript() puts IPv4 addresses only in the ip table and IPv6 only in the ip6 table", () => {
   const plan = newPlan();
-  addToPlan(plan, service("web", {
-    type: "LoadBalancer",
-    clusterIPs: ["10.96.0.10", "fd00:96::10"],
-    externalIPs: ["192.0.2.10", "2001:db8::10"],
-    loadBalancerSourceRanges: ["203.0.113.0/24", "2001:db8:1::/48"],
-    ports: [{ name: "http", port: 80, nodePort: 30080 }],
-  }, { status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }, { ip: "2001:db8:2::10" }] } } }), [
-    slice("web", "web-v4", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)]),
-    slice("web", "web-v6", [endpoint("fd00:244:1::5"), endpoint("fd00:244:2::5", OTHER)], { addressType: "IPv6" }),
-  ]);
+  addToPlan(
+    plan,
+    service("web", {
+      type: "LoadBalancer",
+      clusterIPs: ["10.96.0.10", "fd00:96::10"],
+      externalIPs: ["192.0.2.10", "2001:db8::10"],
+      loadBalancerSourceRanges: ["203.0.113.0/24", "2001:db8:1::/48"],
+      ports: [{ name: "http", port: 80, nodePort: 30080 }],
+    }, {
+      status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }, { ip: "2001:db8:2::10" }] } },
+    }),
+    [
+      slice("web", "web-v4", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)]),
+      slice("web", "web-v6", [endpoint("fd00:244:1::5"), endpoint("fd00:244:2::5", OTHER)], {
+        addressType: "IPv6",
+      }),
+    ],
+  );
   const { v4, v6 } = render(plan);
   const a4 = addressTokens(v4), a6 = addressTokens(v6);
   assert.ok(a4.length > 10 && a6.length > 10, "both tables hold addresses");
   assert.deepEqual(a4.filter((w) => !IPV4.test(w)), [], "IPv6 in the ip table");
   assert.deepEqual(a6.filter((w) => !IPV6.test(w)), [], "IPv4 in the ip6 table");
-  for (const want of ["10.96.0.10", "192.0.2.10", "198.51.100.10", "10.244.2.5", "203.0.113.0/24"]) {
+  for (
+    const want of ["10.96.0.10", "192.0.2.10", "198.51.100.10", "10.244.2.5", "203.0.113.0/24"]
+  ) {
     assert.ok(a4.includes(want), want);
   }
-  for (const want of ["fd00:96::10", "2001:db8::10", "2001:db8:2::10", "fd00:244:2::5", "2001:db8:1::/48"]) {
+  for (
+    const want of [
+      "fd00:96::10",
+      "2001:db8::10",
+      "2001:db8:2::10",
+      "fd00:244:2::5",
+      "2001:db8:1::/48",
+    ]
+  ) {
     assert.ok(a6.includes(want), want);
   }
   assert.deepEqual(serviceChains(v4), serviceChains(v6));
 });
 
 Deno.test("fullScript() renders an allocated ClusterIP's node settings from the Node object", () => {
-  const plan = newPlan(settings(), nodeObject({ status: { addresses: [{ type: "InternalIP", address: "192.168.20.2" }] } }));
+  const plan = newPlan(
+    settings(),
+    nodeObject({ status: { addresses: [{ type: "InternalIP", address: "192.168.20.2" }] } }),
+  );
   const { v4, v6 } = render(plan);
   assert.deepEqual([...elementMap(v4, "nodeport-ips").keys()], ["192.168.20.2"]);
   assert.equal(elementMap(v6, "nodeport-ips").size, 0);
-  assert.deepEqual(rulesOf(v6, "services").length, 1, "no IPv6 node address: no IPv6 NodePort rule");
+  assert.deepEqual(
+    rulesOf(v6, "services").length,
+    1,
+    "no IPv6 node address: no IPv6 NodePort rule",
+  );
 });

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { readService } from "../../src/model/service_port.ts";
 import { mergeEndpointSlices } from "../../src/model/endpoints.ts";
-import { endpoint, newPlan, nodeObject, OTHER, problems, service, settings, slice } from "../fixtures/unit/builders.ts";
+import {
+  endpoint,
+  newPlan,
+  nodeObject,
+  OTHER,
+  problems,
+  service,
+  settings,
+  slice,
+} from "../fixtures/unit/builders.ts";
 import { elementMap, parseScript, serviceChains, tableOf } from "../fixtures/unit/nft_text.ts";
 import type { EndpointSlice, Service } from "../../src/model/kube_types.ts";
 import type { RulesetPlan } from "../../src/plan/ruleset_plan.ts";
@@ -33,7 +42,11 @@ Deno.test("nft syntax in names, IPs, ranges and endpoints never reaches the scri
         clusterIP: "10.96.0.6",
         loadBalancerSourceRanges: [`203.0.113.0/24 ${EVIL}`, "203.0.113.0/24, 0.0.0.0/0"],
         ports: [{ name: "http", port: 80, nodePort: 30080 }],
-      }, { status: { loadBalancer: { ingress: [{ ip: `198.51.100.6 ${EVIL}` }, { ip: "198.51.100.7" }] } } }),
+      }, {
+        status: {
+          loadBalancer: { ingress: [{ ip: `198.51.100.6 ${EVIL}` }, { ip: "198.51.100.7" }] },
+        },
+      }),
       [slice("f", "f-1", [endpoint("10.244.1.6")])],
     ],
     [
@@ -41,8 +54,13 @@ Deno.test("nft syntax in names, IPs, ranges and endpoints never reaches the scri
       [
         slice("g", "g-1", [
           endpoint(`10.244.1.7 ${EVIL}`),
-          endpoint("10.244.1.8", `${OTHER}${EVIL}`, { zone: EVIL, hints: { forZones: [{ name: EVIL }] } }),
-        ], { ports: [{ name: "http", protocol: "TCP", port: 8080 }, { name: `x${EVIL}`, port: 1 }] }),
+          endpoint("10.244.1.8", `${OTHER}${EVIL}`, {
+            zone: EVIL,
+            hints: { forZones: [{ name: EVIL }] },
+          }),
+        ], {
+          ports: [{ name: "http", protocol: "TCP", port: 8080 }, { name: `x${EVIL}`, port: 1 }],
+        }),
       ],
     ],
   ];

@@ -30,7 +30,9 @@ function randomService(i: number, r: Rnd): Service {
     externalTrafficPolicy: r(3) === 0 ? "Local" : "Cluster",
     sessionAffinity: r(4) === 0 ? "ClientIP" : "None",
   };
-  if (type === "LoadBalancer" && r(2)) spec.loadBalancerSourceRanges = ["203.0.113.0/24", "192.168.0.0/16"];
+  if (type === "LoadBalancer" && r(2)) {
+    spec.loadBalancerSourceRanges = ["203.0.113.0/24", "192.168.0.0/16"];
+  }
   return service(`p${i}`, spec, {
     status: { loadBalancer: { ingress: [{ ip: `198.51.100.${i}` }, { ip: `2001:db8::${i}` }] } },
   });
@@ -44,7 +46,11 @@ function randomSlices(i: number, r: Rnd): EndpointSlice[] {
         conditions: states[r(3)],
       });
     });
-  const ports = [{ name: "http", protocol: "TCP", port: 8080 }, { name: "dns", protocol: "UDP", port: 5353 }];
+  const ports = [{ name: "http", protocol: "TCP", port: 8080 }, {
+    name: "dns",
+    protocol: "UDP",
+    port: 5353,
+  }];
   return [
     slice(`p${i}`, `p${i}-v4`, eps(false), { ports }),
     slice(`p${i}`, `p${i}-v6`, eps(true), { ports, addressType: "IPv6" }),

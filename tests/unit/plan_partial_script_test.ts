@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
-import { addToPlan, endpoint, model, newPlan, OTHER, service, slice } from "../fixtures/unit/builders.ts";
+import {
+  addToPlan,
+  endpoint,
+  model,
+  newPlan,
+  OTHER,
+  service,
+  slice,
+} from "../fixtures/unit/builders.ts";
 import {
   applyOps,
   elementMap,
-  parseScript,
   type ParsedOp,
+  parseScript,
   tableOf,
   tableState,
 } from "../fixtures/unit/nft_text.ts";
@@ -20,7 +28,10 @@ function svcN(i: number) {
 }
 
 function epsN(i: number, n: number): EndpointSpec[] {
-  return Array.from({ length: n }, (_, k) => endpoint(ip(i, `10.${200 + k}`), k % 2 ? OTHER : "node-a"));
+  return Array.from(
+    { length: n },
+    (_, k) => endpoint(ip(i, `10.${200 + k}`), k % 2 ? OTHER : "node-a"),
+  );
 }
 
 /** A plan of `n` services with 2 endpoints each, fully applied. */
@@ -40,7 +51,11 @@ function assertPartialConverges(plan: RulesetPlan, before: string): ParsedOp[] {
   const prev = parseScript(before);
   for (const fam of ["ip", "ip6"] as const) {
     const simulated = applyOps(tableOf(prev, fam), ops);
-    assert.deepEqual(tableState(simulated), tableState(tableOf(after, fam)), `${fam} table differs`);
+    assert.deepEqual(
+      tableState(simulated),
+      tableState(tableOf(after, fam)),
+      `${fam} table differs`,
+    );
   }
   return ops;
 }
@@ -56,7 +71,10 @@ Deno.test("partialScript() for one new endpoint is small and independent of the 
     const ops = assertPartialConverges(plan, before);
     for (const op of ops) {
       const about = op.name + " " + (op.rule ?? "") + " " + (op.elements ?? []).join(",");
-      assert.ok(/s7|10\.20[0-2]\.0\.7|^slot/.test(about), `unrelated op: ${op.verb} ${op.object} ${about}`);
+      assert.ok(
+        /s7|10\.20[0-2]\.0\.7|^slot/.test(about),
+        `unrelated op: ${op.verb} ${op.object} ${about}`,
+      );
     }
     counts.push(partial.operations);
   }
@@ -95,12 +113,22 @@ Deno.test("partialScript() after a Service removal deletes its elements, then it
   plan.removeService("default/s2");
   const ops = assertPartialConverges(plan, before);
   // Only deletions, plus the flush of each chain before its deletion.
-  assert.ok(ops.every((o) => o.verb === "delete" || (o.verb === "flush" && o.object === "chain")), "only deletions");
-  const chainOps = ops.filter((o) => o.object === "chain" && o.verb === "delete").map((o) => o.name);
+  assert.ok(
+    ops.every((o) => o.verb === "delete" || (o.verb === "flush" && o.object === "chain")),
+    "only deletions",
+  );
+  const chainOps = ops.filter((o) => o.object === "chain" && o.verb === "delete").map((o) =>
+    o.name
+  );
   assert.deepEqual(chainOps, ["svc-default/s2/tcp/http"]);
   const lastElement = ops.findLastIndex((o) => o.object === "element");
-  assert.ok(lastElement < ops.findIndex((o) => o.object === "chain" && o.verb === "delete"), "elements go before chains");
-  const deleted = ops.filter((o) => o.object === "element").map((o) => `${o.name}:${o.elements!.length}`);
+  assert.ok(
+    lastElement < ops.findIndex((o) => o.object === "chain" && o.verb === "delete"),
+    "elements go before chains",
+  );
+  const deleted = ops.filter((o) => o.object === "element").map((o) =>
+    `${o.name}:${o.elements!.length}`
+  );
   assert.deepEqual(deleted.sort(), ["cluster-ips:1", "service-ips:1", "slot-addrs:2", "slots:2"]);
   plan.clearChanges();
   assert.equal(plan.partialScript().text, "");
@@ -116,10 +144,13 @@ Deno.test("partialScript() adds a new Service's chains before the elements that 
   const firstElement = ops.findIndex((o) => o.object === "element");
   const lastChain = ops.findLastIndex((o) => o.object === "chain" || o.object === "rule");
   assert.ok(lastChain < firstElement);
-  assert.deepEqual(ops.filter((o) => o.object === "chain").map((o) => `${o.verb} ${o.name}`).sort(), [
-    "add eps-cluster-default/aff/tcp/http",
-    "add svc-default/aff/tcp/http",
-  ]);
+  assert.deepEqual(
+    ops.filter((o) => o.object === "chain").map((o) => `${o.verb} ${o.name}`).sort(),
+    [
+      "add eps-cluster-default/aff/tcp/http",
+      "add svc-default/aff/tcp/http",
+    ],
+  );
 });
 
 Deno.test("an element shared by two ports survives the removal of one port", () => {
@@ -128,7 +159,11 @@ Deno.test("an element shared by two ports survives the removal of one port", () 
     ports: [{ name: "http", port: 80 }, { name: "https", port: 443 }],
   });
   const slices = [slice("web", "w", epsN(1, 1), {
-    ports: [{ name: "http", protocol: "TCP", port: 8080 }, { name: "https", protocol: "TCP", port: 8443 }],
+    ports: [{ name: "http", protocol: "TCP", port: 8080 }, {
+      name: "https",
+      protocol: "TCP",
+      port: 8443,
+    }],
   })];
   addToPlan(plan, two, slices);
   const before = plan.fullScript().text;
@@ -140,7 +175,11 @@ Deno.test("an element shared by two ports survives the removal of one port", () 
   );
   assert.ok(deleted.includes("service-ips 10.96.0.10 . tcp . 443"));
   assert.ok(!deleted.some((d) => d.startsWith("cluster-ips")), "the shared ClusterIP stays");
-  assert.ok(ops.some((o) => o.verb === "delete" && o.object === "chain" && o.name === "svc-default/web/tcp/https"));
+  assert.ok(
+    ops.some((o) =>
+      o.verb === "delete" && o.object === "chain" && o.name === "svc-default/web/tcp/https"
+    ),
+  );
 });
 
 Deno.test("an entry point claimed by two Services passes to the second when the first goes", () => {
@@ -154,13 +193,20 @@ Deno.test("an entry point claimed by two Services passes to the second when the 
   plan.setService(m.key, m.ports, m.endpoints, (p) => reported.push(`${p.object}: ${p.message}`));
   assert.ok(reported.some((r) => r.includes("192.0.2.1 . tcp . 80")), JSON.stringify(reported));
   const v4 = tableOf(parseScript(plan.fullScript().text), "ip");
-  assert.deepEqual(elementMap(v4, "service-ips").get("192.0.2.1 . tcp . 80"), "goto ext-default/a/tcp/http");
+  assert.deepEqual(
+    elementMap(v4, "service-ips").get("192.0.2.1 . tcp . 80"),
+    "goto ext-default/a/tcp/http",
+  );
   const before = plan.fullScript().text;
   plan.clearChanges();
   plan.removeService("default/a");
   const ops = assertPartialConverges(plan, before);
-  const added = ops.filter((o) => o.verb === "add" && o.object === "element" && o.name === "service-ips");
-  assert.deepEqual(added.flatMap((o) => o.elements), ["192.0.2.1 . tcp . 80 : goto ext-default/b/tcp/http"]);
+  const added = ops.filter((o) =>
+    o.verb === "add" && o.object === "element" && o.name === "service-ips"
+  );
+  assert.deepEqual(added.flatMap((o) => o.elements), [
+    "192.0.2.1 . tcp . 80 : goto ext-default/b/tcp/http",
+  ]);
 });
 
 Deno.test({
@@ -168,12 +214,16 @@ Deno.test({
   fn() {
     const plan = newPlan();
     const eps = [slice("web", "w", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)])];
-    addToPlan(plan, service("web", {
-      type: "NodePort",
-      externalTrafficPolicy: "Local",
-      sessionAffinity: "ClientIP",
-      ports: [{ name: "http", port: 80, nodePort: 30080 }],
-    }), eps);
+    addToPlan(
+      plan,
+      service("web", {
+        type: "NodePort",
+        externalTrafficPolicy: "Local",
+        sessionAffinity: "ClientIP",
+        ports: [{ name: "http", port: 80, nodePort: 30080 }],
+      }),
+      eps,
+    );
     const before = plan.fullScript().text;
     plan.clearChanges();
     addToPlan(plan, service("web", { sessionAffinity: "ClientIP" }), eps);

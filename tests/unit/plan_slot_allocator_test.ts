@@ -69,7 +69,9 @@ Deno.test("SlotAllocator never gives overlapping blocks under churn", () => {
     if (rnd(4) === 0) s.release(owner);
     else s.assign(owner, 1 + rnd(20));
   }
-  const blocks = Array.from({ length: 40 }, (_, i) => s.get(`o${i}`)).filter((b) => b !== undefined);
+  const blocks = Array.from({ length: 40 }, (_, i) => s.get(`o${i}`)).filter((b) =>
+    b !== undefined
+  );
   for (let i = 0; i < blocks.length; i++) {
     for (let j = i + 1; j < blocks.length; j++) {
       assert.ok(!overlaps(blocks[i], blocks[j]), `blocks ${i} and ${j} overlap`);

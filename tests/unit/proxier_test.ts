@@ -3,7 +3,14 @@ import { Proxier } from "../../src/sync/proxier.ts";
 import { ClusterState } from "../../src/source/cluster_state.ts";
 import { Logger } from "../../src/log/logger.ts";
 import type { NftRunner } from "../../src/nft/nft_runner.ts";
-import { endpoint, nodeObject, OTHER, service, settings, slice } from "../fixtures/unit/builders.ts";
+import {
+  endpoint,
+  nodeObject,
+  OTHER,
+  service,
+  settings,
+  slice,
+} from "../fixtures/unit/builders.ts";
 import { elementMap, parseScript, tableOf } from "../fixtures/unit/nft_text.ts";
 
 /** Records every script; fails the applies whose 1-based index is in `failOn`. */
@@ -87,7 +94,11 @@ Deno.test("Proxier deletes a removed Service's chains and elements", async () =>
   assert.equal(r.services, 1);
   const ops = parseScript(runner.scripts[1]).ops;
   assert.ok(ops.every((o) => o.verb === "delete" || (o.verb === "flush" && o.object === "chain")));
-  assert.ok(ops.some((o) => o.verb === "delete" && o.object === "chain" && o.name === "svc-default/web/tcp/http"));
+  assert.ok(
+    ops.some((o) =>
+      o.verb === "delete" && o.object === "chain" && o.name === "svc-default/web/tcp/http"
+    ),
+  );
   assert.ok(!runner.scripts[1].includes("default/other"));
 });
 
@@ -100,12 +111,15 @@ Deno.test("Proxier reports health-check targets of eTP Local Services with their
     ports: [{ name: "http", port: 80, nodePort: 30080 }],
   });
   state.upsert("Service", lb);
-  state.upsert("EndpointSlice", slice("lb", "lb-1", [
-    endpoint("10.244.1.5"),
-    endpoint("10.244.1.6"),
-    endpoint("10.244.1.7", "node-a", { conditions: { ready: false } }),
-    endpoint("10.244.2.5", OTHER),
-  ]));
+  state.upsert(
+    "EndpointSlice",
+    slice("lb", "lb-1", [
+      endpoint("10.244.1.5"),
+      endpoint("10.244.1.6"),
+      endpoint("10.244.1.7", "node-a", { conditions: { ready: false } }),
+      endpoint("10.244.2.5", OTHER),
+    ]),
+  );
   await proxier.sync();
   assert.deepEqual(proxier.healthCheckTargets().get(32100), {
     port: 32100,
@@ -128,12 +142,26 @@ Deno.test("Proxier reports health-check targets of eTP Local Services with their
 
 Deno.test("Proxier reports stale UDP endpoints when a UDP endpoint is removed", async () => {
   const { state, proxier } = setup();
-  state.upsert("Service", service("dns", {
-    externalIPs: ["192.0.2.53"],
-    ports: [{ name: "dns", protocol: "UDP", port: 53 }, { name: "dns-tcp", protocol: "TCP", port: 53 }],
-  }));
-  const ports = [{ name: "dns", protocol: "UDP", port: 5353 }, { name: "dns-tcp", protocol: "TCP", port: 5353 }];
-  state.upsert("EndpointSlice", slice("dns", "dns-1", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)], { ports }));
+  state.upsert(
+    "Service",
+    service("dns", {
+      externalIPs: ["192.0.2.53"],
+      ports: [{ name: "dns", protocol: "UDP", port: 53 }, {
+        name: "dns-tcp",
+        protocol: "TCP",
+        port: 53,
+      }],
+    }),
+  );
+  const ports = [{ name: "dns", protocol: "UDP", port: 5353 }, {
+    name: "dns-tcp",
+    protocol: "TCP",
+    port: 5353,
+  }];
+  state.upsert(
+    "EndpointSlice",
+    slice("dns", "dns-1", [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)], { ports }),
+  );
   const first = await proxier.sync();
   assert.deepEqual(first.staleUdpEndpoints, []);
   state.upsert("EndpointSlice", slice("dns", "dns-1", [endpoint("10.244.1.5")], { ports }));
@@ -166,18 +194,27 @@ Deno.test("Proxier rewrites everything after a Node address change, not after a 
   await proxier.sync();
   state.upsert("Node", nodeObject());
   assert.equal((await proxier.sync()).kind, "none");
-  state.upsert("Node", nodeObject({ status: { addresses: [{ type: "InternalIP", address: "192.168.10.2" }] } }));
+  state.upsert(
+    "Node",
+    nodeObject({ status: { addresses: [{ type: "InternalIP", address: "192.168.10.2" }] } }),
+  );
   const r = await proxier.sync();
   assert.equal(r.kind, "full");
   const v4 = tableOf(parseScript(runner.scripts.at(-1)!), "ip");
   assert.deepEqual([...elementMap(v4, "nodeport-ips").keys()], ["192.168.10.2"]);
-  assert.ok(elementMap(v4, "service-ips").has("10.96.0.10 . tcp . 80") ||
-    elementMap(v4, "no-endpoint-services").has("10.96.0.10 . tcp . 80"), "Services are re-rendered");
+  assert.ok(
+    elementMap(v4, "service-ips").has("10.96.0.10 . tcp . 80") ||
+      elementMap(v4, "no-endpoint-services").has("10.96.0.10 . tcp . 80"),
+    "Services are re-rendered",
+  );
 });
 
 Deno.test("Proxier logs an invalid field naming the object and field, not again on others' syncs", async () => {
   const { state, logs, proxier } = setup();
-  state.upsert("Service", service("web", { ports: [{ name: "http", port: 80 }, { name: "bad", port: 99999 }] }));
+  state.upsert(
+    "Service",
+    service("web", { ports: [{ name: "http", port: 80 }, { name: "bad", port: 99999 }] }),
+  );
   await proxier.sync();
   state.upsert("Service", service("other", { clusterIP: "10.96.0.11" }));
   await proxier.sync();

@@ -14,7 +14,9 @@ import { parse as parseYaml } from "yaml";
 /** A string field of `users[name].user` in the kubeconfig file itself, or undefined. */
 function rawUserField(file: string, userName: string, field: string): string | undefined {
   try {
-    const doc = parseYaml(Deno.readTextFileSync(file)) as { users?: { name?: string; user?: Record<string, unknown> }[] };
+    const doc = parseYaml(Deno.readTextFileSync(file)) as {
+      users?: { name?: string; user?: Record<string, unknown> }[];
+    };
     const v = doc?.users?.find((u) => u?.name === userName)?.user?.[field];
     return typeof v === "string" && v !== "" ? v : undefined;
   } catch {

@@ -35,11 +35,19 @@ export class FakeApiServerProcess {
   }
 
   /** Starts the server in namespace `ns` ("" = here). */
-  static async start(ns: string, options: { certDir?: string; port?: number }): Promise<FakeApiServerProcess> {
+  static async start(
+    ns: string,
+    options: { certDir?: string; port?: number },
+  ): Promise<FakeApiServerProcess> {
     const self = new URL(import.meta.url).pathname;
     const cmd = [Deno.execPath(), "run", "-A", "--no-prompt", self, JSON.stringify(options)];
     const argv = ns ? ["ip", "netns", "exec", ns, ...cmd] : cmd;
-    const child = new Deno.Command(argv[0], { args: argv.slice(1), stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn();
+    const child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
     const lines = readLines(child.stdout);
     const first = await lines.next();
     if (first.done) throw new Error("fake API server process exited before listening");
@@ -119,7 +127,8 @@ if (import.meta.main) {
     }
     : undefined;
   const server = await FakeApiServer.start({ tls, port: opts.port ?? 0 });
-  const out = (o: unknown) => Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(o) + "\n"));
+  const out = (o: unknown) =>
+    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(o) + "\n"));
   out({ url: server.url });
   for await (const line of readLines(Deno.stdin.readable)) {
     let cmd: Command;
