@@ -65,6 +65,11 @@ export class FamilyPlan {
     return this.#chains;
   }
 
+  /** Number of Services in this plan. */
+  get serviceCount(): number {
+    return this.#services.size;
+  }
+
   /** Keys of the Services in this plan. */
   serviceKeys(): IterableIterator<string> {
     return this.#services.keys();

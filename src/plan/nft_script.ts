@@ -87,3 +87,60 @@ export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: str
   }
   return ops;
 }
+
+/**
+ * A full script that rewrites the table in place instead of replacing it:
+ * every chain is flushed and refilled, every rendered set and map is flushed
+ * and refilled, chains that are gone are deleted, all in one transaction.
+ * Unlike {@linkcode renderFamilyFull} it keeps the `affinity` set, so a
+ * periodic full resync does not reset ClientIP session affinity.
+ * `known` holds the per-service chains the kernel may still have.
+ */
+export function renderFamilyFullInPlace(
+  plan: FamilyPlan,
+  known: Iterable<string>,
+  out: string[],
+): void {
+  const { ctx, skeleton } = plan;
+  const t = `${ctx.word} ${ctx.table}`;
+  const stale = [...known].filter((n) => !plan.chains.has(n));
+  const names = [...plan.chains.keys()].sort();
+  // 1. Make sure every object exists (a table block only adds what is missing).
+  out.push(`table ${t} {`);
+  for (const s of skeleton.sets) out.push(`\t${s}`);
+  for (const b of skeleton.baseChains) {
+    out.push(
+      `\tchain ${b.name} {`,
+      `\t\ttype ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`,
+      "\t}",
+    );
+  }
+  const allChains = [
+    ...skeleton.baseChains.map((b) => b.name),
+    ...skeleton.chains.keys(),
+    ...names,
+    ...stale,
+  ];
+  for (const name of [...skeleton.chains.keys(), ...names, ...stale]) {
+    out.push(`\tchain ${name} {`, "\t}");
+  }
+  out.push("}");
+  // 2. Empty them, 3. drop what is gone, 4. refill.
+  for (const name of allChains) out.push(`flush chain ${t} ${name}`);
+  for (const decl of skeleton.sets) {
+    const [kind, name] = decl.split(" ");
+    if (name !== SET.affinity) out.push(`flush ${kind} ${t} ${name}`);
+  }
+  for (const name of stale) out.push(`delete chain ${t} ${name}`);
+  const rules = (name: string, list: readonly string[]) => {
+    for (const r of list) out.push(`add rule ${t} ${name} ${r}`);
+  };
+  for (const b of skeleton.baseChains) rules(b.name, b.rules);
+  for (const [name, list] of skeleton.chains) rules(name, list);
+  for (const name of names) rules(name, plan.chains.get(name)!);
+  for (const set of RENDERED_SETS) {
+    const items: string[] = [];
+    for (const [k, v] of plan.elements.entries(set)) items.push(elementText(k, v));
+    pushElements(out, `add element ${t}`, set, items);
+  }
+}

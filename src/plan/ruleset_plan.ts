@@ -6,9 +6,9 @@
  * @module
  */
 
-import { FamilyPlan } from "./family_plan.ts";
+import { type FamilyChanges, FamilyPlan } from "./family_plan.ts";
 import type { FamilyContext } from "./family_context.ts";
-import { renderFamilyChanges, renderFamilyFull } from "./nft_script.ts";
+import { renderFamilyChanges, renderFamilyFull, renderFamilyFullInPlace } from "./nft_script.ts";
 import type { ServicePortInfo } from "../model/service_port.ts";
 import type { EndpointsByPort } from "../model/endpoints.ts";
 import type { ModelProblem } from "../model/problems.ts";
@@ -49,19 +49,51 @@ export class RulesetPlan {
     return this.families.map((f) => f.summaries(key)).filter((s) => s !== undefined);
   }
 
-  /** The full script: both tables replaced in one transaction. */
+  /** Per-service chains the kernel may hold, per family, as of the last successful apply. */
+  #appliedChains?: Set<string>[];
+
+  /**
+   * The full script: both tables replaced in one transaction. After a
+   * successful apply of this plan, it rewrites the tables in place instead
+   * (same result, but ClientIP affinity entries survive).
+   */
   fullScript(): Script {
     const out: string[] = [];
-    for (const f of this.families) renderFamilyFull(f, out);
+    this.families.forEach((f, i) => {
+      if (this.#appliedChains) renderFamilyFullInPlace(f, this.#appliedChains[i], out);
+      else renderFamilyFull(f, out);
+    });
     out.push("");
     return { text: out.join("\n"), operations: 0 };
+  }
+
+  /** Records a successful apply of `kind`: later full scripts may rewrite in place. */
+  markApplied(kind: "full" | "partial"): void {
+    if (kind === "full" || !this.#appliedChains) {
+      this.#appliedChains = this.families.map((f) => new Set(f.chains.keys()));
+      return;
+    }
+    this.#lastChanges?.forEach((c, i) => {
+      for (const name of c.chainsSet.keys()) this.#appliedChains![i].add(name);
+      for (const name of c.chainsDeleted) this.#appliedChains![i].delete(name);
+    });
+  }
+
+  #lastChanges?: FamilyChanges[];
+
+  /** Forgets what the kernel holds: the next full script replaces the tables. */
+  markUnknown(): void {
+    this.#appliedChains = undefined;
   }
 
   /** The partial script since the last {@linkcode clearChanges}; empty text when nothing changed. */
   partialScript(): Script {
     const out: string[] = [];
     let operations = 0;
-    for (const f of this.families) operations += renderFamilyChanges(f, f.changes(), out);
+    this.#lastChanges = this.families.map((f) => f.changes());
+    this.families.forEach((f, i) =>
+      operations += renderFamilyChanges(f, this.#lastChanges![i], out)
+    );
     if (out.length > 0) out.push("");
     return { text: out.join("\n"), operations };
   }

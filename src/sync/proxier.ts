@@ -137,7 +137,7 @@ export class Proxier {
   async sync(): Promise<SyncResult> {
     const start = this.#now();
     const { script, kind, pending } = this.prepare();
-    const services = [...this.#plan!.families[0].serviceKeys()].length;
+    const services = this.#plan!.families[0].serviceCount;
     if (kind === "partial" && script.text === "") {
       this.#plan!.clearChanges();
       return {
@@ -154,8 +154,11 @@ export class Proxier {
     } catch (e) {
       this.tracker.restore(pending);
       this.#needFull = true;
+      // A failed full sync: the next one replaces the tables instead of rewriting them in place.
+      if (kind === "full") this.#plan!.markUnknown();
       throw e;
     }
+    this.#plan!.markApplied(kind);
     this.#plan!.clearChanges();
     this.#needFull = false;
     return {
