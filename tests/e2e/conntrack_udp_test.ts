@@ -9,25 +9,11 @@
 import { strict as assert } from "node:assert";
 import { type ProbeResult, summarize, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 import type { KubeObject } from "../../src/model/kube_types.ts";
 
 const VIP = "10.96.4.1";
-
-/** Writes the manifest and waits for the reload and the sync that follows it. */
-async function applyAndSync(proxy: ProxyProcess, file: string, objects: KubeObject[]) {
-  const mark = proxy.lines.length;
-  await writeManifest(file, objects);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const fresh = proxy.lines.slice(mark);
-    const at = fresh.findIndex((l) => l.includes("Reloaded manifests"));
-    if (at >= 0 && fresh.slice(at).some((l) => l.includes("Synced nftables rules"))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no sync after a manifest change:\n${proxy.lines.slice(mark).join("\n")}`);
-}
 
 Deno.test({
   name: "conntrack: a same-port UDP client moves off a removed endpoint; pinned without cleanup",
@@ -66,18 +52,7 @@ Deno.test({
       proxy = ProxyProcess.start(topo.nsName("node"), [
         "--manifests",
         dir,
-        "--hostname-override",
-        "node",
-        "--cluster-cidr",
-        "10.244.0.0/16",
-        "--min-sync-period",
-        "0",
-        "--healthz-bind-address",
-        "",
-        "--metrics-bind-address",
-        "",
-        "--service-cidrs",
-        "10.96.0.0/12",
+        ...TEST_PROXY_FLAGS,
         ...extraArgs,
       ]);
       try {
@@ -98,7 +73,7 @@ Deno.test({
           const sport = before[0].kind === "ok" ? before[0].sport : null;
 
           await topo.removePod(oldPod); // the endpoint dies...
-          await applyAndSync(proxy, file, objects(newPod)); // ...and is replaced
+          await proxy.applyAndSync(file, objects(newPod)); // ...and is replaced
           const after: { at: number; r: ProbeResult }[] = [];
           const t0 = Date.now();
           while (Date.now() - t0 < 5000) {

@@ -35,20 +35,6 @@ const PROXY_FLAGS = "--hostname-override node --cluster-cidr 10.244.0.0/16 " +
 /** Extra addresses of the client pod: distinct client IPs for session affinity. */
 const CLIENT_IPS = Array.from({ length: 10 }, (_, i) => `10.244.1.${230 + i}`);
 
-/** Writes the manifest and waits for the reload and the sync that follows it. */
-async function applyAndSync(proxy: ProxyProcess, file: string, objects: KubeObject[]) {
-  const mark = proxy.lines.length;
-  await writeManifest(file, objects);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const fresh = proxy.lines.slice(mark);
-    const at = fresh.findIndex((l) => l.includes("Reloaded manifests"));
-    if (at >= 0 && fresh.slice(at).some((l) => l.includes("Synced nftables rules"))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no sync after a manifest change:\n${proxy.lines.slice(mark).join("\n")}`);
-}
-
 /** Asserts that exactly `pods` answered, every attempt succeeded, and (optionally) which sources they saw. */
 function expectOnly(s: ProbeSummary, count: number, pods: string[], srcs?: string[]): void {
   const detail = JSON.stringify({ ok: s.ok, pods: [...s.byPod], srcs: [...s.srcs], t: s.timeout });
@@ -103,7 +89,7 @@ Deno.test({
     const objs = new Map<string, KubeObject[]>();
     let zone = "zone-a";
     const apply = () =>
-      applyAndSync(proxy!, file, [
+      proxy!.applyAndSync(file, [
         node("node", [nodeIp], ["10.244.1.0/24"], zone),
         ...[...objs.values()].flat(),
       ]);

@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import { summarize, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { eventually, isRoot } from "../support/eventually.ts";
 import type { KubeObject } from "../../src/model/kube_types.ts";
 
@@ -65,18 +65,7 @@ Deno.test({
       proxy = ProxyProcess.start(topo.nsName("node"), [
         "--manifests",
         dir,
-        "--hostname-override",
-        "node",
-        "--cluster-cidr",
-        "10.244.0.0/16",
-        "--min-sync-period",
-        "0",
-        "--healthz-bind-address",
-        "",
-        "--metrics-bind-address",
-        "",
-        "--service-cidrs",
-        "10.96.0.0/12",
+        ...TEST_PROXY_FLAGS,
       ]);
       await proxy.waitForSyncs(1);
 

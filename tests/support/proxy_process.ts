@@ -5,7 +5,26 @@
  * @module
  */
 
+import type { KubeObject } from "../../src/model/kube_types.ts";
+import { writeManifest } from "./cluster_objects.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Flags every test proxy in the harness's node namespace uses: node "node", pods in 10.244/16, syncs at once, no servers. */
+export const TEST_PROXY_FLAGS: readonly string[] = [
+  "--hostname-override",
+  "node",
+  "--cluster-cidr",
+  "10.244.0.0/16",
+  "--min-sync-period",
+  "0",
+  "--healthz-bind-address",
+  "",
+  "--metrics-bind-address",
+  "",
+  "--service-cidrs",
+  "10.96.0.0/12",
+];
 
 /** A running proxy process. */
 export class ProxyProcess {
@@ -96,6 +115,20 @@ export class ProxyProcess {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Writes the manifest and waits for the reload and the sync that follows it. */
+  async applyAndSync(file: string, objects: KubeObject[], timeoutMs = 10_000): Promise<void> {
+    const mark = this.lines.length;
+    await writeManifest(file, objects);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const fresh = this.lines.slice(mark);
+      const at = fresh.findIndex((l) => l.includes("Reloaded manifests"));
+      if (at >= 0 && fresh.slice(at).some((l) => l.includes("Synced nftables rules"))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no sync after a manifest change:\n${this.lines.slice(mark).join("\n")}`);
   }
 
   /** Waits for the process to exit by itself (e.g. `--cleanup`, `--dry-run`). */
