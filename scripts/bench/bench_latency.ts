@@ -26,7 +26,7 @@ import { Proxier } from "../../src/sync/proxier.ts";
 import { SyncLoop } from "../../src/sync/sync_loop.ts";
 import { ExecNftRunner, type NftRunner } from "../../src/nft/nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { round, roundSummary, type Summary, summarize } from "./stats.ts";
+import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 
 /** Result of (d) for one minSyncPeriod. */
 export interface LatencyResult {
@@ -51,6 +51,8 @@ export async function seededServer(services: number): Promise<FakeApiServer> {
 }
 
 const CHANGE_BASE = (10 << 24 | 210 << 16) >>> 0;
+/** Changes made so far in this process: every change writes a new address, so none is a no-op. */
+let changeCounter = 0;
 
 /** Runs one latency measurement against `server` (holding `services` services). */
 export function benchLatency(
@@ -60,14 +62,18 @@ export function benchLatency(
   ratePerSecond: number,
   durationSeconds: number,
 ): Promise<LatencyResult> {
-  if (!(ratePerSecond > 0 && durationSeconds > 0)) throw new RangeError("benchLatency: bad rate/duration");
+  if (!(ratePerSecond > 0 && durationSeconds > 0)) {
+    throw new RangeError("benchLatency: bad rate/duration");
+  }
   return withNamespace(async (ns) => {
     const emitted = new Map<string, number>();
     const arrived: string[] = [];
     const latencies: number[] = [];
     let syncs = 0;
     const unsubscribe = server.store.subscribe((ev) => {
-      if (ev.def.kind === "EndpointSlice") emitted.set(ev.object.metadata!.resourceVersion!, performance.now());
+      if (ev.def.kind === "EndpointSlice") {
+        emitted.set(ev.object.metadata!.resourceVersion!, performance.now());
+      }
     });
     const state = new ClusterState();
     state.onChange((c) => {
@@ -94,26 +100,36 @@ export function benchLatency(
       nodeName: NODE_NAME,
       state,
       logger: silentLogger,
-      clientConfig: { server: server.url, insecureSkipTlsVerify: false, origin: "bench", warnings: [] },
+      clientConfig: {
+        server: server.url,
+        insecureSkipTlsVerify: false,
+        origin: "bench",
+        warnings: [],
+      },
       watchTimeoutSeconds: 3600,
     });
-    const proxier = new Proxier({ state, settings: benchSettings(), runner, logger: silentLogger });
-    let firstSync!: () => void;
-    const synced = new Promise<void>((r) => firstSync = r);
-    const loop = new SyncLoop({
-      proxier,
-      logger: silentLogger,
-      minSyncPeriodMs,
-      syncPeriodMs: 3_600_000,
-      onSynced: (r) => {
-        if (Deno.env.get("KPB_DEBUG")) console.error("synced", r.kind, r.operations, performance.now());
-        if (r.kind === "full") firstSync();
-      },
-      onFailed: (e) => console.error("sync failed", e.message),
-    });
     let timer: ReturnType<typeof setInterval> | undefined;
+    let proxier: Proxier | undefined;
+    let loop: SyncLoop | undefined;
     try {
       await source.synced;
+      // Built after the first list, as the proxy does: the SyncLoop syncs on any change.
+      proxier = new Proxier({ state, settings: benchSettings(), runner, logger: silentLogger });
+      let firstSync!: () => void;
+      const synced = new Promise<void>((r) => firstSync = r);
+      loop = new SyncLoop({
+        proxier,
+        logger: silentLogger,
+        minSyncPeriodMs,
+        syncPeriodMs: 3_600_000,
+        onSynced: (r) => {
+          if (Deno.env.get("KPB_DEBUG")) {
+            console.error("synced", r.kind, r.operations, performance.now());
+          }
+          if (r.kind === "full") firstSync();
+        },
+        onFailed: (e) => console.error("sync failed", e.message),
+      });
       loop.start();
       await synced;
       syncs = 0;
@@ -123,11 +139,14 @@ export function benchLatency(
       await new Promise<void>((done) => {
         // Send on schedule: as many changes as are due since the start.
         timer = setInterval(() => {
-          const due = Math.min(total, Math.floor((performance.now() - start) * ratePerSecond / 1000) + 1);
+          const due = Math.min(
+            total,
+            Math.floor((performance.now() - start) * ratePerSecond / 1000) + 1,
+          );
           for (; sent < due; sent++) {
             const k = (sent * 7919) % services;
             const eps = defaultEndpoints(k);
-            eps[0] = ipv4(CHANGE_BASE + sent);
+            eps[0] = ipv4(CHANGE_BASE + changeCounter++);
             server.upsert("endpointslices", makeSlice(k, eps) as never);
           }
           if (sent >= total) done();
@@ -151,10 +170,10 @@ export function benchLatency(
     } finally {
       clearInterval(timer);
       unsubscribe();
-      loop.stop();
-      await loop.whenIdle();
+      loop?.stop();
+      await loop?.whenIdle();
       await source.stop();
-      proxier.tracker.close();
+      proxier?.tracker.close();
       await new Promise((r) => setTimeout(r, round(10)));
     }
   });

@@ -20,10 +20,15 @@ import { withNamespace } from "./netns.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
 import { ExecNftRunner } from "../../src/nft/nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { roundSummary, type Summary, summarize } from "./stats.ts";
+import { roundSummary, summarize, type Summary } from "./stats.ts";
 
 /** The four measured changes. */
-export const PARTIAL_OPS = ["addEndpoint", "removeEndpoint", "addService", "deleteService"] as const;
+export const PARTIAL_OPS = [
+  "addEndpoint",
+  "removeEndpoint",
+  "addService",
+  "deleteService",
+] as const;
 /** One measured change. */
 export type PartialOp = typeof PARTIAL_OPS[number];
 
@@ -56,7 +61,9 @@ const EXTRA_BASE = (10 << 24 | 200 << 16) >>> 0;
 
 /** Measures (c) with `services` services and `reps` repetitions of each change. */
 export function benchPartial(services: number, reps: number): Promise<PartialResult> {
-  if (!(services >= 2 && reps >= 1)) throw new RangeError("benchPartial: need services >= 2, reps >= 1");
+  if (!(services >= 2 && reps >= 1)) {
+    throw new RangeError("benchPartial: need services >= 2, reps >= 1");
+  }
   return withNamespace(async (ns) => {
     const state = generateState({ services });
     const proxier = new Proxier({

@@ -37,7 +37,9 @@ const EP_BASE = (10 << 24 | 128 << 16) >>> 0;
 
 /** ClusterIP of service `i`. */
 export function serviceIp(i: number): string {
-  if (!Number.isInteger(i) || i < 0 || i >= 1_000_000) throw new RangeError(`bad service index ${i}`);
+  if (!Number.isInteger(i) || i < 0 || i >= 1_000_000) {
+    throw new RangeError(`bad service index ${i}`);
+  }
   return ipv4(SVC_BASE + 1 + i);
 }
 
@@ -115,9 +117,13 @@ export interface GenerateOptions {
 }
 
 /** Every object of a generated cluster. */
-export function generateObjects(o: GenerateOptions): { services: Service[]; slices: EndpointSlice[]; node: Node } {
+export function generateObjects(
+  o: GenerateOptions,
+): { services: Service[]; slices: EndpointSlice[]; node: Node } {
   if (!Number.isInteger(o.services) || o.services < 1) {
-    throw new RangeError(`generateObjects: 'services' must be a positive integer, got ${o.services}`);
+    throw new RangeError(
+      `generateObjects: 'services' must be a positive integer, got ${o.services}`,
+    );
   }
   const per = o.endpointsPerService ?? 10;
   const services: Service[] = [];

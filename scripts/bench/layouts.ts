@@ -164,7 +164,9 @@ export function renderIptablesStyle(services: readonly PlainService[]): string {
     const n = s.endpoints.length;
     for (let j = 0; j < n; j++) {
       const target = `sep-${h}-${j}`;
-      out.push(j < n - 1 ? `\t\tnumgen random mod ${n - j} 0 goto ${target}` : `\t\tgoto ${target}`);
+      out.push(
+        j < n - 1 ? `\t\tnumgen random mod ${n - j} 0 goto ${target}` : `\t\tgoto ${target}`,
+      );
     }
     out.push("\t}");
     s.endpoints.forEach((ep, j) => endpointChain(out, `sep-${h}-${j}`, ep, s.targetPort));

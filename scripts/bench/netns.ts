@@ -31,7 +31,9 @@ export async function sh(argv: string[], stdin?: string): Promise<string> {
   }
   const out = await child.output();
   if (!out.success) {
-    throw new BenchCommandError(`${argv.join(" ")} failed (exit ${out.code}): ${dec.decode(out.stderr).slice(0, 2000)}`);
+    throw new BenchCommandError(
+      `${argv.join(" ")} failed (exit ${out.code}): ${dec.decode(out.stderr).slice(0, 2000)}`,
+    );
   }
   return dec.decode(out.stdout);
 }
