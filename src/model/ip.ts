@@ -38,16 +38,23 @@ export class IpParseError extends Error {
 }
 
 function parseV4(s: string): Uint8Array | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
+  // Hand-written: this runs for every endpoint address, 100k times at scale.
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = Number.parseInt(p, 10);
-    if (n > 255) return undefined;
-    out[i] = n;
+  let part = 0, value = 0, digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3) return undefined;
+    } else if (c === 46) {
+      if (digits === 0 || value > 255 || part === 3) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return undefined;
   }
+  if (digits === 0 || value > 255 || part !== 3) return undefined;
+  out[3] = value;
   return out;
 }
 
@@ -105,7 +112,9 @@ function formatV6(b: Uint8Array): string {
 }
 
 function fromBytes(bytes: Uint8Array): IpAddr {
-  if (bytes.length === 4) return { family: 4, bytes, text: Array.from(bytes).join(".") };
+  if (bytes.length === 4) {
+    return { family: 4, bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };
+  }
   // An IPv4-mapped IPv6 address is treated as IPv6 text, as Go's net.IP prints it is not needed here.
   return { family: 6, bytes, text: formatV6(bytes) };
 }

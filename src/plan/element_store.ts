@@ -4,6 +4,9 @@
  * one Service share a ClusterIP); it stays until its last owner removes it.
  * When owners disagree on a map value, the first owner's value wins.
  *
+ * Sets whose keys are unique by construction (endpoint slots) skip the owner
+ * bookkeeping: they hold hundreds of thousands of elements at scale.
+ *
  * @module
  */
 
@@ -19,19 +22,32 @@ export type TouchListener = (set: string, key: string, before: string | undefine
 /** Elements by set and key, with owners. */
 export class ElementStore {
   #sets = new Map<string, Map<string, Entry>>();
+  #unique = new Map<string, Map<string, string>>();
   #onTouch: TouchListener;
+  /** Whether changes are reported to the touch listener. */
+  tracking = true;
 
-  constructor(onTouch: TouchListener) {
+  /** `uniqueSets`: sets whose keys never have two owners. */
+  constructor(onTouch: TouchListener, uniqueSets: Iterable<string> = []) {
     this.#onTouch = onTouch;
+    for (const s of uniqueSets) this.#unique.set(s, new Map());
+  }
+
+  #touch(set: string, key: string, before: string | undefined): void {
+    if (this.tracking) this.#onTouch(set, key, before);
   }
 
   /** The effective value of an element, or undefined when absent. */
   get(set: string, key: string): string | undefined {
+    const u = this.#unique.get(set);
+    if (u) return u.get(key);
     return this.#sets.get(set)?.get(key)?.value;
   }
 
   /** All elements of a set, as [key, value]. */
   entries(set: string): IterableIterator<[string, string]> {
+    const u = this.#unique.get(set);
+    if (u) return u.entries();
     const m = this.#sets.get(set) ?? new Map<string, Entry>();
     return (function* () {
       for (const [k, e] of m) yield [k, e.value] as [string, string];
@@ -40,22 +56,31 @@ export class ElementStore {
 
   /** Number of elements in a set. */
   size(set: string): number {
-    return this.#sets.get(set)?.size ?? 0;
+    return this.#unique.get(set)?.size ?? this.#sets.get(set)?.size ?? 0;
   }
 
   /** Adds `owner`'s element. Returns the value of a conflicting owner, if any. */
   add(set: string, key: string, value: string, owner: string): string | undefined {
+    const u = this.#unique.get(set);
+    if (u) {
+      const before = u.get(key);
+      if (before !== value) {
+        this.#touch(set, key, before);
+        u.set(key, value);
+      }
+      return undefined;
+    }
     let m = this.#sets.get(set);
     if (!m) this.#sets.set(set, m = new Map());
     const e = m.get(key);
     if (!e) {
-      this.#onTouch(set, key, undefined);
+      this.#touch(set, key, undefined);
       m.set(key, { owner, value });
       return undefined;
     }
     if (e.owner === owner) {
       if (e.value !== value) {
-        this.#onTouch(set, key, e.value);
+        this.#touch(set, key, e.value);
         e.value = value;
       }
       return undefined;
@@ -67,6 +92,15 @@ export class ElementStore {
 
   /** Removes `owner`'s element; the next owner's value takes over, if any. */
   remove(set: string, key: string, owner: string): void {
+    const u = this.#unique.get(set);
+    if (u) {
+      const before = u.get(key);
+      if (before !== undefined) {
+        this.#touch(set, key, before);
+        u.delete(key);
+      }
+      return;
+    }
     const m = this.#sets.get(set);
     const e = m?.get(key);
     if (!m || !e) return;
@@ -78,12 +112,12 @@ export class ElementStore {
     if (next && !next.done) {
       const [nextOwner, nextValue] = next.value;
       e.others!.delete(nextOwner);
-      if (nextValue !== e.value) this.#onTouch(set, key, e.value);
+      if (nextValue !== e.value) this.#touch(set, key, e.value);
       e.owner = nextOwner;
       e.value = nextValue;
       return;
     }
-    this.#onTouch(set, key, e.value);
+    this.#touch(set, key, e.value);
     m.delete(key);
   }
 }

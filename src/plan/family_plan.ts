@@ -9,7 +9,8 @@
 import type { FamilyContext } from "./family_context.ts";
 import { buildSkeleton, type Skeleton } from "./skeleton.ts";
 import { ElementStore } from "./element_store.ts";
-import { emptyFragment, type Fragment } from "./fragment.ts";
+import { SET } from "./names.ts";
+import { emptyFragment, type Fragment, type FragmentElement } from "./fragment.ts";
 import { renderServicePort, type ServicePortSummary } from "./service_fragment.ts";
 import { SlotAllocator } from "./slot_allocator.ts";
 import type { ServicePortInfo } from "../model/service_port.ts";
@@ -17,10 +18,14 @@ import { type EndpointsByPort, portKey } from "../model/endpoints.ts";
 import type { ModelProblem } from "../model/problems.ts";
 
 interface ServiceState {
+  /** Chains and elements, except endpoint slots (kept compactly in `slots`). */
   fragment: Fragment;
   slotOwners: string[];
-  summaries: Map<string, ServicePortSummary>;
+  /** Slot numbers in use: their `slots` and `slot-addrs` elements can be found from the store. */
+  slots: number[];
 }
+
+const SLOT_SETS = new Set<string>([SET.slots, SET.slotAddrs]);
 
 /** Net changes since the last apply. */
 export interface FamilyChanges {
@@ -53,11 +58,13 @@ export class FamilyPlan {
       let m = this.#touchedElements.get(set);
       if (!m) this.#touchedElements.set(set, m = new Map());
       if (!m.has(key)) m.set(key, before);
-    });
+    }, [SET.slots, SET.slotAddrs]);
     for (const [set, keys] of this.skeleton.elements) {
       for (const k of keys) this.elements.add(set, k, "", "<skeleton>");
     }
     this.clearChanges();
+    // Until the first clearChanges() (after the first apply, always a full one), no need to record changes.
+    this.elements.tracking = false;
   }
 
   /** Per-service chains, by name. */
@@ -75,22 +82,21 @@ export class FamilyPlan {
     return this.#services.keys();
   }
 
-  /** Summaries of a Service's ports (by port id), in this family. */
-  summaries(serviceKey: string): ReadonlyMap<string, ServicePortSummary> | undefined {
-    return this.#services.get(serviceKey)?.summaries;
-  }
-
-  /** Sets (replaces) one Service's ports and endpoints. */
+  /**
+   * Sets (replaces) one Service's ports and endpoints. Returns what each port
+   * rendered to (by port id); the plan does not keep it.
+   */
   setService(
     serviceKey: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
     report: (p: ModelProblem) => void,
-  ): void {
+  ): Map<string, ServicePortSummary> {
     const old = this.#services.get(serviceKey);
     const fragment = emptyFragment();
     const summaries = new Map<string, ServicePortSummary>();
     const owners: string[] = [];
+    const slotElements: FragmentElement[] = [];
     for (const sp of ports) {
       const r = renderServicePort(
         sp,
@@ -101,17 +107,40 @@ export class FamilyPlan {
       owners.push(...r.slotOwners);
       if (r.summary) summaries.set(sp.id, r.summary);
       for (const [name, rules] of r.fragment.chains) fragment.chains.set(name, rules);
-      for (const [set, m] of r.fragment.elements) {
-        let dst = fragment.elements.get(set);
-        if (!dst) fragment.elements.set(set, dst = new Map());
-        for (const [k, v] of m) dst.set(k, v);
+      for (const e of r.fragment.elements) {
+        if (SLOT_SETS.has(e[0])) slotElements.push(e);
+        else fragment.elements.push(e);
       }
     }
     if (old) {
       for (const o of old.slotOwners) if (!owners.includes(o)) this.#slots.release(o);
     }
+    const slots = this.#replaceSlots(old?.slots, slotElements);
     this.#replaceFragment(serviceKey, old?.fragment, fragment, report);
-    this.#services.set(serviceKey, { fragment, slotOwners: owners, summaries });
+    this.#services.set(serviceKey, { fragment, slotOwners: owners, slots });
+    return summaries;
+  }
+
+  /**
+   * Replaces a Service's endpoint slots: a slot that goes away or changes
+   * endpoint loses its `slots` element and its `slot-addrs` element (found
+   * from the stored address), then the new elements are added.
+   */
+  #replaceSlots(
+    before: readonly number[] | undefined,
+    after: readonly FragmentElement[],
+  ): number[] {
+    const now = new Map<string, string>();
+    for (const [set, k, v] of after) if (set === SET.slots) now.set(k, v);
+    for (const n of before ?? []) {
+      const slot = String(n);
+      const old = this.elements.get(SET.slots, slot);
+      if (old === undefined || now.get(slot) === old) continue;
+      this.elements.remove(SET.slotAddrs, `${old.slice(0, old.indexOf(" . "))} . ${slot}`, "");
+      if (!now.has(slot)) this.elements.remove(SET.slots, slot, "");
+    }
+    for (const [set, k, v] of after) this.elements.add(set, k, v, "");
+    return [...now.keys()].map(Number);
   }
 
   /** Removes one Service. */
@@ -119,6 +148,7 @@ export class FamilyPlan {
     const old = this.#services.get(serviceKey);
     if (!old) return;
     for (const o of old.slotOwners) this.#slots.release(o);
+    this.#replaceSlots(old.slots, []);
     this.#replaceFragment(serviceKey, old.fragment, emptyFragment(), () => {});
     this.#services.delete(serviceKey);
   }
@@ -142,28 +172,29 @@ export class FamilyPlan {
       }
     }
     // Elements: remove what is gone, then add (the store keeps owners).
-    if (before) {
-      for (const [set, m] of before.elements) {
-        const next = after.elements.get(set);
-        for (const k of m.keys()) if (!next?.has(k)) this.elements.remove(set, k, owner);
+    if (before && before.elements.length > 0) {
+      const kept = new Set<string>();
+      for (const [set, k] of after.elements) kept.add(`${set} ${k}`);
+      for (const [set, k] of before.elements) {
+        if (!kept.has(`${set} ${k}`)) this.elements.remove(set, k, owner);
       }
     }
-    for (const [set, m] of after.elements) {
-      for (const [k, v] of m) {
-        const conflict = this.elements.add(set, k, v, owner);
-        if (conflict !== undefined) {
-          report({
-            object: `Service ${owner}`,
-            field: "spec",
-            message: `${set} element ${k} is already used by another Service; keeping the first`,
-          });
-        }
+    for (const [set, k, v] of after.elements) {
+      const conflict = this.elements.add(set, k, v, owner);
+      if (conflict !== undefined) {
+        report({
+          object: `Service ${owner}`,
+          field: "spec",
+          message: `${set} element ${k} is already used by another Service; keeping the first`,
+        });
       }
     }
   }
 
   #touchChain(name: string, rules: string[] | undefined) {
-    if (!this.#touchedChains.has(name)) this.#touchedChains.set(name, this.#chains.get(name));
+    if (this.elements.tracking && !this.#touchedChains.has(name)) {
+      this.#touchedChains.set(name, this.#chains.get(name));
+    }
     if (rules) this.#chains.set(name, rules);
     else this.#chains.delete(name);
   }
@@ -210,5 +241,6 @@ export class FamilyPlan {
   clearChanges(): void {
     this.#touchedElements.clear();
     this.#touchedChains.clear();
+    this.elements.tracking = true;
   }
 }

@@ -7,28 +7,33 @@
  * @module
  */
 
-/** Chains (name → rule lines) and elements (set or map name → key → value, "" for sets). */
+/** One element: set or map name, key, and value ("" for set elements). */
+export type FragmentElement = [set: string, key: string, value: string];
+
+/**
+ * Chains (name → rule lines) and elements. Elements are a flat list (a
+ * fragment is small; a list is far cheaper to build than nested maps at
+ * 10k Services); the same element may appear twice (two ports sharing a
+ * ClusterIP), which the element store treats as one.
+ */
 export interface Fragment {
   chains: Map<string, string[]>;
-  elements: Map<string, Map<string, string>>;
+  elements: FragmentElement[];
 }
 
 /** An empty fragment. */
 export function emptyFragment(): Fragment {
-  return { chains: new Map(), elements: new Map() };
+  return { chains: new Map(), elements: [] };
 }
 
 /** Adds an element (set element when value is ""). */
 export function addElement(f: Fragment, set: string, key: string, value = ""): void {
-  let m = f.elements.get(set);
-  if (!m) f.elements.set(set, m = new Map());
-  m.set(key, value);
+  f.elements.push([set, key, value]);
 }
 
-/** Counts elements and rules, for logs and metrics. */
+/** Counts chains, rules and elements, for logs and metrics. */
 export function fragmentSize(f: Fragment): { chains: number; rules: number; elements: number } {
-  let rules = 0, elements = 0;
+  let rules = 0;
   for (const r of f.chains.values()) rules += r.length;
-  for (const m of f.elements.values()) elements += m.size;
-  return { chains: f.chains.size, rules, elements };
+  return { chains: f.chains.size, rules, elements: f.elements.length };
 }

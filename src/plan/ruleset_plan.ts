@@ -29,24 +29,19 @@ export class RulesetPlan {
     this.families = contexts.map((c) => new FamilyPlan(c));
   }
 
-  /** Sets one Service's ports and endpoints in every family. */
+  /** Sets one Service's ports and endpoints in every family; returns each family's port summaries. */
   setService(
     key: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
     report: (p: ModelProblem) => void = () => {},
-  ): void {
-    for (const f of this.families) f.setService(key, ports, endpoints, report);
+  ): Map<string, ServicePortSummary>[] {
+    return this.families.map((f) => f.setService(key, ports, endpoints, report));
   }
 
   /** Removes one Service from every family. */
   removeService(key: string): void {
     for (const f of this.families) f.removeService(key);
-  }
-
-  /** Summaries of one Service's ports, per family. */
-  summaries(key: string): ReadonlyMap<string, ServicePortSummary>[] {
-    return this.families.map((f) => f.summaries(key)).filter((s) => s !== undefined);
   }
 
   /** Per-service chains the kernel may hold, per family, as of the last successful apply. */

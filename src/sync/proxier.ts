@@ -215,12 +215,12 @@ export class Proxier {
       return;
     }
     const endpoints = mergeEndpointSlices(slices, report);
-    plan.setService(key, ports, endpoints, report);
+    const summaries = plan.setService(key, ports, endpoints, report);
     // Health checks, no-local-endpoint counts and UDP endpoints in use, from the summaries of every family.
     const udp = new Map<string, StaleUdpFlow>();
     for (const sp of ports) {
       if (sp.protocol !== "udp") continue;
-      for (const sums of plan.summaries(key)) {
+      for (const sums of summaries) {
         const cat = sums.get(sp.id)?.categorized;
         for (const ep of [...(cat?.cluster ?? []), ...(cat?.local ?? [])]) {
           const family = ep.ip.family;
@@ -240,7 +240,7 @@ export class Proxier {
     this.#trackUdp(key, udp);
     for (const sp of ports) {
       let local = 0, anyLocalSet = false, localEmpty = false;
-      for (const sums of plan.summaries(key)) {
+      for (const sums of summaries) {
         const s = sums.get(sp.id);
         if (!s) continue;
         local = Math.max(local, s.localEndpointCount);

@@ -14,7 +14,7 @@ import { eventually, isRoot } from "../support/eventually.ts";
 import { generateTestCerts, writeKubeconfig } from "../support/certs.ts";
 import { FakeApiServerProcess } from "../support/fake_apiserver/serve_process.ts";
 import type { FakeObject } from "../support/fake_apiserver/server.ts";
-import { PERMISSIONS } from "../../scripts/build.ts";
+import { PERMISSIONS, V8_FLAGS } from "../../scripts/build.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -83,6 +83,7 @@ Deno.test({
         Deno.execPath(),
         "run",
         ...PERMISSIONS,
+        ...V8_FLAGS,
         `${ROOT}dist/kube-proxy.js`,
         ...args,
         "--hostname-override=node",

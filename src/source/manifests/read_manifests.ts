@@ -67,6 +67,38 @@ function lineOf(text: string, offset: number): number {
 /** Parses one manifest file's text into objects; throws {@linkcode ManifestError}. */
 export function parseManifestText(file: string, text: string): KubeObject[] {
   const out: KubeObject[] = [];
+  const flatten = (obj: Record<string, unknown>) => {
+    if (
+      obj.kind === "List" ||
+      (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items))
+    ) {
+      for (const item of (obj.items as unknown[]) ?? []) {
+        if (item && typeof item === "object" && !Array.isArray(item)) {
+          flatten(item as Record<string, unknown>);
+        }
+      }
+    } else out.push(obj as KubeObject);
+  };
+  // JSON (a subset of YAML) is read with the native parser: at 10k Services a
+  // manifest is tens of MB, which the YAML parser turns into far more memory and time.
+  if (/^\s*[{[]/.test(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined; // not strict JSON (e.g. YAML flow style): the YAML parser decides
+    }
+    if (value !== undefined) {
+      const docs = Array.isArray(value) ? value : [value];
+      for (const d of docs) {
+        if (d === null || typeof d !== "object" || Array.isArray(d)) {
+          throw new ManifestError(file, 1, "document is not an object");
+        }
+        flatten(d as Record<string, unknown>);
+      }
+      return out;
+    }
+  }
   const docs = parseAllDocuments(text, { prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
@@ -81,18 +113,6 @@ export function parseManifestText(file: string, text: string): KubeObject[] {
     if (typeof value !== "object" || Array.isArray(value)) {
       throw new ManifestError(file, line, "document is not an object");
     }
-    const flatten = (obj: Record<string, unknown>) => {
-      if (
-        obj.kind === "List" ||
-        (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items))
-      ) {
-        for (const item of (obj.items as unknown[]) ?? []) {
-          if (item && typeof item === "object" && !Array.isArray(item)) {
-            flatten(item as Record<string, unknown>);
-          }
-        }
-      } else out.push(obj as KubeObject);
-    };
     flatten(value as Record<string, unknown>);
   }
   return out;
