@@ -1,8 +1,11 @@
 /**
  * (c) Partial syncs: after a full sync in a fresh namespace, the time of
  * `proxier.sync()` (render + `nft -f`) and its number of nft operations for
- * four changes: add one endpoint, remove one endpoint, add a service, delete
- * a service.
+ * five changes: add one endpoint, remove one endpoint, replace one endpoint
+ * (a pod rollout: same count), add a service, delete a service.
+ *
+ * The measurement runs in a child process inside the namespace, so nft runs
+ * there directly, as it does for the real proxy (no `ip netns exec` per sync).
  *
  * @module
  */
@@ -26,6 +29,7 @@ import { roundSummary, summarize, type Summary } from "./stats.ts";
 export const PARTIAL_OPS = [
   "addEndpoint",
   "removeEndpoint",
+  "replaceEndpoint",
   "addService",
   "deleteService",
 ] as const;
@@ -59,17 +63,46 @@ export class UnexpectedSyncError extends Error {
 
 const EXTRA_BASE = (10 << 24 | 200 << 16) >>> 0;
 
-/** Measures (c) with `services` services and `reps` repetitions of each change. */
+/** Measures (c) with `services` services and `reps` repetitions of each change, in a fresh namespace. */
 export function benchPartial(services: number, reps: number): Promise<PartialResult> {
   if (!(services >= 2 && reps >= 1)) {
     throw new RangeError("benchPartial: need services >= 2, reps >= 1");
   }
   return withNamespace(async (ns) => {
+    const self = new URL(import.meta.url).pathname;
+    const out = await new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        ns,
+        Deno.execPath(),
+        "run",
+        "-A",
+        self,
+        String(services),
+        String(reps),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (!out.success) {
+      throw new UnexpectedSyncError(
+        `partial bench failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`,
+      );
+    }
+    return JSON.parse(text) as PartialResult;
+  });
+}
+
+/** The measurement itself; runs inside the namespace. */
+async function measurePartial(services: number, reps: number): Promise<PartialResult> {
+  {
     const state = generateState({ services });
     const proxier = new Proxier({
       state,
       settings: benchSettings(),
-      runner: new ExecNftRunner({ command: ["ip", "netns", "exec", ns, "nft"] }),
+      runner: new ExecNftRunner(),
       logger: silentLogger,
     });
     try {
@@ -77,18 +110,14 @@ export function benchPartial(services: number, reps: number): Promise<PartialRes
       const first = await proxier.sync();
       const fullSyncMs = performance.now() - t0;
       if (first.kind !== "full") throw new UnexpectedSyncError(`first sync was ${first.kind}`);
-      const times: Record<PartialOp, number[]> = {
-        addEndpoint: [],
-        removeEndpoint: [],
-        addService: [],
-        deleteService: [],
-      };
-      const ops: Record<PartialOp, number[]> = {
-        addEndpoint: [],
-        removeEndpoint: [],
-        addService: [],
-        deleteService: [],
-      };
+      const times = Object.fromEntries(PARTIAL_OPS.map((o) => [o, [] as number[]])) as Record<
+        PartialOp,
+        number[]
+      >;
+      const ops = Object.fromEntries(PARTIAL_OPS.map((o) => [o, [] as number[]])) as Record<
+        PartialOp,
+        number[]
+      >;
       const timed = async (op: PartialOp) => {
         const t = performance.now();
         const r = await proxier.sync();
@@ -103,6 +132,13 @@ export function benchPartial(services: number, reps: number): Promise<PartialRes
         await timed("addEndpoint");
         state.upsert("EndpointSlice", makeSlice(k, eps, `b${r}`));
         await timed("removeEndpoint");
+        state.upsert(
+          "EndpointSlice",
+          makeSlice(k, [...eps.slice(1), ipv4(EXTRA_BASE + 100_000 + r)], `c${r}`),
+        );
+        await timed("replaceEndpoint");
+        state.upsert("EndpointSlice", makeSlice(k, eps, `d${r}`));
+        await proxier.sync();
         const n = services + r;
         state.upsert("Service", makeService(n));
         state.upsert("EndpointSlice", makeSlice(n, defaultEndpoints(n)));
@@ -124,5 +160,10 @@ export function benchPartial(services: number, reps: number): Promise<PartialRes
     } finally {
       proxier.tracker.close();
     }
-  });
+  }
+}
+
+if (import.meta.main) {
+  const [services, reps] = Deno.args.map(Number);
+  console.log(JSON.stringify(await measurePartial(services, reps)));
 }

@@ -103,6 +103,7 @@ export class FamilyPlan {
         endpoints.get(portKey(sp.protocol, sp.portName)) ?? [],
         this.ctx,
         this.#slots,
+        (slot) => this.elements.get(SET.slots, String(slot)),
       );
       owners.push(...r.slotOwners);
       if (r.summary) summaries.set(sp.id, r.summary);

@@ -49,6 +49,7 @@ export function renderServicePort(
   allEndpoints: readonly EndpointInfo[],
   ctx: FamilyContext,
   slots: SlotAllocator,
+  previousSlot: (slot: number) => string | undefined = () => undefined,
 ): ServicePortFragment {
   const f = emptyFragment();
   const clusterIP = sp.clusterIPs.find((ip) => ip.family === ctx.family);
@@ -79,7 +80,7 @@ export function renderServicePort(
       const owner = `${ctx.family}|${sp.id}|${which}`;
       owners.push(owner);
       const block = slots.assign(owner, eps.length);
-      eps.forEach((ep, i) => {
+      placeInSlots(eps, block.base, previousSlot).forEach((ep, i) => {
         const slot = String(block.base + i);
         addElement(f, SET.slots, slot, `${ep.ip.text} . ${ep.port}`);
         addElement(f, SET.slotAddrs, `${ep.ip.text} . ${slot}`);
@@ -181,4 +182,29 @@ export function renderServicePort(
     slotOwners: owners,
     summary: { categorized: cat, localEndpointCount: localCount },
   };
+}
+
+/**
+ * Orders endpoints over the slots `base .. base+N-1` so that an endpoint that
+ * already had one of those slots keeps it: a rollout that replaces one pod
+ * changes one slot, not all of them. Any order gives the same equal weights.
+ */
+export function placeInSlots(
+  eps: readonly EndpointInfo[],
+  base: number,
+  previousSlot: (slot: number) => string | undefined,
+): EndpointInfo[] {
+  const placed: (EndpointInfo | undefined)[] = new Array(eps.length);
+  const byValue = new Map(eps.map((ep) => [`${ep.ip.text} . ${ep.port}`, ep]));
+  for (let i = 0; i < eps.length; i++) {
+    const prev = previousSlot(base + i);
+    const ep = prev === undefined ? undefined : byValue.get(prev);
+    if (ep) {
+      placed[i] = ep;
+      byValue.delete(prev!);
+    }
+  }
+  const rest = byValue.values();
+  for (let i = 0; i < eps.length; i++) placed[i] ??= rest.next().value;
+  return placed as EndpointInfo[];
 }
