@@ -54,9 +54,13 @@ const CHANGE_BASE = (10 << 24 | 210 << 16) >>> 0;
 /** Changes made so far in this process: every change writes a new address, so none is a no-op. */
 let changeCounter = 0;
 
-/** Runs one latency measurement against `server` (holding `services` services). */
+/**
+ * Runs one latency measurement in a fresh namespace: a child process inside
+ * it runs the test API server (on the namespace's loopback, `services`
+ * services), the real API-server source, the proxier and its sync loop, with
+ * nft run directly as the proxy runs it.
+ */
 export function benchLatency(
-  server: FakeApiServer,
   services: number,
   minSyncPeriodMs: number,
   ratePerSecond: number,
@@ -66,6 +70,32 @@ export function benchLatency(
     throw new RangeError("benchLatency: bad rate/duration");
   }
   return withNamespace(async (ns) => {
+    // The API server listens on the namespace's own loopback.
+    await new Deno.Command("ip", { args: ["netns", "exec", ns, "ip", "link", "set", "lo", "up"] })
+      .output();
+    const self = new URL(import.meta.url).pathname;
+    const args = [services, minSyncPeriodMs, ratePerSecond, durationSeconds].map(String);
+    const out = await new Deno.Command("ip", {
+      args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", self, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`latency bench failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+    }
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as LatencyResult;
+  });
+}
+
+/** The measurement itself; runs inside the namespace. */
+async function measureLatency(
+  server: FakeApiServer,
+  services: number,
+  minSyncPeriodMs: number,
+  ratePerSecond: number,
+  durationSeconds: number,
+): Promise<LatencyResult> {
+  {
     const emitted = new Map<string, number>();
     const arrived: string[] = [];
     const latencies: number[] = [];
@@ -80,7 +110,7 @@ export function benchLatency(
       const rv = c.current?.metadata?.resourceVersion;
       if (c.kind === "EndpointSlice" && rv && emitted.has(rv)) arrived.push(rv);
     });
-    const inner = new ExecNftRunner({ command: ["ip", "netns", "exec", ns, "nft"] });
+    const inner = new ExecNftRunner();
     const runner: NftRunner = {
       run: (args) => inner.run(args),
       async apply(script) {
@@ -176,5 +206,16 @@ export function benchLatency(
       proxier?.tracker.close();
       await new Promise((r) => setTimeout(r, round(10)));
     }
-  });
+  }
+}
+
+if (import.meta.main) {
+  const [services, min, rate, seconds] = Deno.args.map(Number);
+  const server = await seededServer(services);
+  try {
+    console.log(JSON.stringify(await measureLatency(server, services, min, rate, seconds)));
+  } finally {
+    await server.stop();
+  }
+  Deno.exit(0);
 }

@@ -13,7 +13,7 @@ import { renderMarkdown } from "./report_markdown.ts";
 import { benchRender } from "./bench_render.ts";
 import { benchApply } from "./bench_apply.ts";
 import { benchPartial } from "./bench_partial.ts";
-import { benchLatency, seededServer } from "./bench_latency.ts";
+import { benchLatency } from "./bench_latency.ts";
 import { benchRss } from "./bench_rss.ts";
 import { benchDataplane } from "./bench_dataplane.ts";
 import { round } from "./stats.ts";
@@ -52,17 +52,10 @@ const RUNNERS: Record<Section, (r: BenchReport) => Promise<void>> = {
   },
   async d(r) {
     const c = r.config;
-    const server = await seededServer(c.latencyServices);
-    try {
-      r.latency = [];
-      for (const min of [0, 1000]) {
-        r.latency.push(
-          await benchLatency(server, c.latencyServices, min, c.latencyRate, c.latencySeconds),
-        );
-        log(`  (d) minSyncPeriod ${min}: p99 ${r.latency.at(-1)!.latencyMs.p99} ms`);
-      }
-    } finally {
-      await server.stop();
+    r.latency = [];
+    for (const min of [0, 1000]) {
+      r.latency.push(await benchLatency(c.latencyServices, min, c.latencyRate, c.latencySeconds));
+      log(`  (d) minSyncPeriod ${min}: p99 ${r.latency.at(-1)!.latencyMs.p99} ms`);
     }
   },
   async e(r) {

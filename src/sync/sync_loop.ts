@@ -44,6 +44,7 @@ export class SyncLoop {
   #lastFull = 0;
   #failures = 0;
   #stopped = false;
+  #started = false;
   #idle: Array<() => void> = [];
 
   constructor(options: SyncLoopOptions) {
@@ -63,6 +64,7 @@ export class SyncLoop {
 
   /** Starts: syncs now (a full sync), then on changes and periodically. */
   start(): void {
+    this.#started = true;
     this.#lastFull = Date.now();
     this.#periodic = setInterval(() => {
       if (Date.now() - this.#lastFull >= this.#o.fullSyncPeriodMs) {
@@ -75,7 +77,7 @@ export class SyncLoop {
 
   /** Asks for a sync as soon as minSyncPeriod allows (or after `delayMs`). */
   request(delayMs?: number): void {
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#started) return;
     if (this.#running) {
       this.#again = true;
       return;
