@@ -33,12 +33,18 @@ export const LAN_SYSCTLS = [
   "net.bridge.bridge-nf-call-arptables=0",
 ];
 
-/** Sysctls of a node: routing on; bridge netfilter as asked. */
+/**
+ * Sysctls of a node: routing on; bridge netfilter as asked; no ICMP error
+ * rate limit (tests count REJECTs in bursts, and the kernel's default limit
+ * would turn some of them into apparent timeouts).
+ */
 export function nodeSysctls(bridgeNfCall: boolean): string[] {
   const v = bridgeNfCall ? 1 : 0;
   return [
     "net.ipv4.ip_forward=1",
     "net.ipv6.conf.all.forwarding=1",
+    "net.ipv4.icmp_ratelimit=0",
+    "net.ipv6.icmp.ratelimit=0",
     `net.bridge.bridge-nf-call-iptables=${v}`,
     `net.bridge.bridge-nf-call-ip6tables=${v}`,
   ];
