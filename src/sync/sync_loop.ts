@@ -142,7 +142,9 @@ export class SyncLoop {
     } finally {
       this.#running = false;
     }
-    if (retryIn !== undefined) this.request(retryIn);
+    // Stopped meanwhile: nothing more will run, so whoever waits for idleness may go on.
+    if (this.#stopped) this.#flushIdle();
+    else if (retryIn !== undefined) this.request(retryIn);
     else if (this.#again || this.#o.proxier.tracker.hasPending) this.request();
     else this.#flushIdle();
   }
