@@ -200,9 +200,13 @@ async function measureLatency(
     } finally {
       clearInterval(timer);
       unsubscribe();
+      const debug = (m: string) => Deno.env.get("KPB_DEBUG") && console.error(m);
+      debug("stopping loop");
       loop?.stop();
       await loop?.whenIdle();
+      debug("stopping source");
       await source.stop();
+      debug("stopped");
       proxier?.tracker.close();
       await new Promise((r) => setTimeout(r, round(10)));
     }
