@@ -6,8 +6,9 @@
  */
 
 import { strict as assert } from "node:assert";
-import { type ProbeOptions, summarize, Topology } from "../support/netns/mod.ts";
+import { summarize, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
+import { expectAll, reach } from "../support/probe_expect.ts";
 import { ProxyProcess } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 
@@ -17,41 +18,6 @@ const DS4 = "10.96.0.80", DS6 = "2001:db8:96::80";
 const V6ONLY = "2001:db8:96::90";
 const IPV4_LITERAL = /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
 const IPV6_LITERAL = /(?:^|[\s{,])[0-9a-f]{0,4}:(?:[0-9a-f]{0,4}:)+[0-9a-f]{0,4}/im;
-
-/** Probes and asserts that every attempt got an answer, from exactly `pods`, with sources among `srcs`. */
-async function reach(
-  topo: Topology,
-  o: ProbeOptions,
-  pods: string[],
-  srcs: string[],
-): Promise<void> {
-  const res = await topo.probe({ count: 20, ...o });
-  const s = summarize(res);
-  const what = `${o.from} -> [${o.to}]:${o.port}/${o.proto ?? "tcp"}`;
-  assert.equal(
-    s.ok,
-    res.length,
-    `${what}: not all answered: ${JSON.stringify(res.filter((r) => r.kind !== "ok"))}`,
-  );
-  assert.deepEqual([...s.pods].sort(), pods, `${what}: answering pods`);
-  for (const src of s.srcs) {
-    assert.ok(srcs.includes(src), `${what}: endpoint saw source ${src}, want one of ${srcs}`);
-  }
-}
-
-/** Probes and asserts that every attempt ended as `kind`. */
-async function expectAll(
-  topo: Topology,
-  o: ProbeOptions,
-  kind: "refused" | "timeout",
-): Promise<void> {
-  const res = await topo.probe({ count: 2, timeoutMs: 500, ...o });
-  assert.equal(
-    summarize(res)[kind],
-    res.length,
-    `${o.from} -> [${o.to}]:${o.port}: want ${kind}: ${JSON.stringify(res)}`,
-  );
-}
 
 Deno.test({
   name:

@@ -6,7 +6,7 @@
  */
 
 import { strict as assert } from "node:assert";
-import { type ProbeOptions, summarize, Topology } from "../support/netns/mod.ts";
+import { Topology } from "../support/netns/mod.ts";
 import {
   endpointSlice,
   node,
@@ -14,6 +14,7 @@ import {
   service,
   writeManifest,
 } from "../support/cluster_objects.ts";
+import { expectAll, reach } from "../support/probe_expect.ts";
 import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 import type { KubeObject, Service } from "../../src/model/kube_types.ts";
@@ -50,42 +51,6 @@ function lb(
   return service(name, [vip], p, { type: "LoadBalancer", ...spec }, {
     status: { loadBalancer: { ingress } },
   });
-}
-
-/** Probes and asserts that every attempt got an answer, from exactly `pods`, with sources among `srcs`. */
-async function reach(
-  topo: Topology,
-  o: ProbeOptions,
-  pods: string[],
-  srcs: string[],
-): Promise<void> {
-  const res = await topo.probe({ count: 20, ...o });
-  const s = summarize(res);
-  const what = `${o.from} -> ${o.to}:${o.port}/${o.proto ?? "tcp"}`;
-  assert.equal(
-    s.ok,
-    res.length,
-    `${what}: not all answered: ${JSON.stringify(res.filter((r) => r.kind !== "ok"))}`,
-  );
-  assert.deepEqual([...s.pods].sort(), [...pods].sort(), `${what}: answering pods`);
-  for (const src of s.srcs) {
-    assert.ok(srcs.includes(src), `${what}: endpoint saw source ${src}, want one of ${srcs}`);
-  }
-}
-
-/** Probes and asserts that no attempt was answered and every one ended as `kind`. */
-async function blocked(
-  topo: Topology,
-  o: ProbeOptions,
-  kind: "refused" | "timeout",
-): Promise<void> {
-  const res = await topo.probe({ count: 2, timeoutMs: 500, ...o });
-  const s = summarize(res);
-  assert.equal(
-    s[kind],
-    res.length,
-    `${o.from} -> ${o.to}:${o.port}/${o.proto ?? "tcp"}: want ${kind}: ${JSON.stringify(res)}`,
-  );
 }
 
 Deno.test({
@@ -169,9 +134,9 @@ Deno.test({
       );
 
       await t.step("by default no NodePort on the secondary address", async () => {
-        await blocked(topo, { from: "ext1", to: NODE_IP2, port: 30080 }, "refused");
-        await blocked(topo, { from: "ext1", to: NODE_IP2, port: 30053, proto: "udp" }, "refused");
-        await blocked(topo, { from: "node", to: NODE_IP2, port: 30080 }, "refused");
+        await expectAll(topo, { from: "ext1", to: NODE_IP2, port: 30080 }, "refused");
+        await expectAll(topo, { from: "ext1", to: NODE_IP2, port: 30053, proto: "udp" }, "refused");
+        await expectAll(topo, { from: "node", to: NODE_IP2, port: 30080 }, "refused");
       });
 
       await t.step("NodePort from a pod (masqueraded) and from the node itself", async () => {
@@ -270,10 +235,10 @@ Deno.test({
             ["web-2"],
             NODE_SRCS,
           );
-          await blocked(topo, { from: "ext2", to: FW_IP, port: 80 }, "timeout");
-          await blocked(topo, { from: "ext2", to: FW_IP, port: 53, proto: "udp" }, "timeout");
-          await blocked(topo, { from: "client", to: FW_IP, port: 80 }, "timeout");
-          await blocked(topo, { from: "node", to: FW_IP, port: 80 }, "timeout");
+          await expectAll(topo, { from: "ext2", to: FW_IP, port: 80 }, "timeout");
+          await expectAll(topo, { from: "ext2", to: FW_IP, port: 53, proto: "udp" }, "timeout");
+          await expectAll(topo, { from: "client", to: FW_IP, port: 80 }, "timeout");
+          await expectAll(topo, { from: "node", to: FW_IP, port: 80 }, "timeout");
         },
       );
 
@@ -295,7 +260,7 @@ Deno.test({
         "a range covering a node IP lets the node (and the LB IPs as sources) reach the LB IP",
         async () => {
           await reach(topo, { from: "node", to: FW_NODE_IP, port: 80 }, ["web-1"], NODE_SRCS);
-          await blocked(topo, { from: "ext1", to: FW_NODE_IP, port: 80 }, "timeout");
+          await expectAll(topo, { from: "ext1", to: FW_NODE_IP, port: 80 }, "timeout");
           // With the LB IPs on the node's lo (as some LB implementations do), they become the source.
           await topo.exec("node", ["ip", "addr", "add", `${FW_NODE_IP}/32`, "dev", "lo"]);
           await topo.exec("node", ["ip", "addr", "add", `${FW_IP}/32`, "dev", "lo"]);
@@ -304,7 +269,7 @@ Deno.test({
               "web-1",
             ], NODE_SRCS);
             // Contrast: a service whose ranges do not cover a node IP does not allow its LB IP as source.
-            await blocked(topo, { from: "node", to: FW_IP, srcIp: FW_IP, port: 80 }, "timeout");
+            await expectAll(topo, { from: "node", to: FW_IP, srcIp: FW_IP, port: 80 }, "timeout");
           } finally {
             await topo.exec("node", ["ip", "addr", "del", `${FW_NODE_IP}/32`, "dev", "lo"]);
             await topo.exec("node", ["ip", "addr", "del", `${FW_IP}/32`, "dev", "lo"]);
@@ -338,7 +303,7 @@ Deno.test({
             await reach(topo, { from: "node", to: ip, port: 30080 }, all3, NODE_SRCS);
           }
           // Not on addresses outside the CIDRs: the pod gateway address.
-          await blocked(topo, { from: "client", to: CBR0, port: 30080 }, "refused");
+          await expectAll(topo, { from: "client", to: CBR0, port: 30080 }, "refused");
         },
       );
     } finally {

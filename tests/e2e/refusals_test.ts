@@ -15,6 +15,7 @@ import {
   serviceCIDR,
   writeManifest,
 } from "../support/cluster_objects.ts";
+import { expectAll } from "../support/probe_expect.ts";
 import { ProxyProcess } from "../support/proxy_process.ts";
 import { eventually, isRoot } from "../support/eventually.ts";
 import type { KubeObject } from "../../src/model/kube_types.ts";
@@ -30,21 +31,6 @@ const UNALLOCATED = "10.96.0.99";
 const IN_OBJECT = "10.100.0.5";
 /** Inside --service-cidrs, outside the ServiceCIDR object; routed to web-2. */
 const IN_FLAG = "10.96.200.5";
-
-/** Probes and asserts that every attempt ended as `kind`. */
-async function expectAll(
-  topo: Topology,
-  o: ProbeOptions,
-  kind: "refused" | "timeout",
-): Promise<void> {
-  const res = await topo.probe({ count: 2, timeoutMs: 500, ...o });
-  const s = summarize(res);
-  assert.equal(
-    s[kind],
-    res.length,
-    `${o.from} -> ${o.to}:${o.port}/${o.proto ?? "tcp"}: want ${kind}: ${JSON.stringify(res)}`,
-  );
-}
 
 /**
  * UDP from the node itself: a REJECT in the output hook makes send() fail with EPERM, like a drop,

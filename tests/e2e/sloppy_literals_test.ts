@@ -6,33 +6,13 @@
  */
 
 import { strict as assert } from "node:assert";
-import { type ProbeOptions, summarize, Topology } from "../support/netns/mod.ts";
+import { type ProbeOptions, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
+import { reach } from "../support/probe_expect.ts";
 import { ProxyProcess } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 
 const NODE_SRCS = ["198.51.100.10", "10.244.1.1"];
-
-/** Probes and asserts that every attempt got an answer, from exactly `pods`, with sources among `srcs`. */
-async function reach(
-  topo: Topology,
-  o: ProbeOptions,
-  pods: string[],
-  srcs: string[],
-): Promise<void> {
-  const res = await topo.probe({ count: 20, ...o });
-  const s = summarize(res);
-  const what = `${o.from} -> ${o.to}:${o.port}/${o.proto ?? "tcp"}`;
-  assert.equal(
-    s.ok,
-    res.length,
-    `${what}: not all answered: ${JSON.stringify(res.filter((r) => r.kind !== "ok"))}`,
-  );
-  assert.deepEqual([...s.pods].sort(), pods, `${what}: answering pods`);
-  for (const src of s.srcs) {
-    assert.ok(srcs.includes(src), `${what}: endpoint saw source ${src}, want one of ${srcs}`);
-  }
-}
 
 /**
  * Probes and asserts that nothing answered: every attempt timed out (dropped or unrouted), or,
