@@ -112,7 +112,15 @@ Deno.test({
       const routedVeth = `vp${Number(routedIp.split(".")[3]) - 10}`; // pod k: vp<k>, .(10+k)
       await topo.exec("node", ["ip", "link", "set", routedVeth, "nomaster"]);
       await topo.exec("node", ["ip", "route", "add", `${routedIp}/32`, "dev", routedVeth]);
-      await topo.exec("node", ["sysctl", "-q", "-w", "net.ipv4.conf.cbr0.proxy_arp=1"]);
+      // Proxy ARP answers are delayed up to 0.8 s by default (neigh proxy_delay), longer than a
+      // probe's deadline: answer at once.
+      await topo.exec("node", [
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv4.conf.cbr0.proxy_arp=1",
+        "net.ipv4.neigh.cbr0.proxy_delay=0",
+      ]);
       // node2's pods reach services through node (as a cluster's routing would).
       await topo.exec("node2", ["ip", "route", "add", "10.96.0.0/12", "via", nodeIp]);
       await Deno.mkdir(manifests);
