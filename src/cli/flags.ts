@@ -231,7 +231,7 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
   }
 }
 
-/** Parses argv. Positional arguments are returned apart. */
+/** Parses argv. Positional arguments are returned apart. A repeated flag: the last one wins. */
 export function parseFlags(argv: readonly string[]): { values: FlagValues; positional: string[] } {
   const values: Record<string, unknown> = {};
   const positional: string[] = [];

@@ -22,7 +22,12 @@ import { categorizeEndpoints } from "../model/categorize.ts";
 import { cidrContains, type IpAddr } from "../model/ip.ts";
 import type { Protocol } from "../model/problems.ts";
 import type { EndpointSlice } from "../model/kube_types.ts";
-import { familyContexts, type ProxySettings, serviceCidrsFrom } from "../plan/proxy_settings.ts";
+import {
+  detectorFor,
+  familyContexts,
+  type ProxySettings,
+  serviceCidrsFrom,
+} from "../plan/proxy_settings.ts";
 
 /** The packet to explain. */
 export interface PacketQuery {
@@ -52,17 +57,16 @@ function sourceKind(src: IpAddr, node: NodeInfo, s: ProxySettings): { kind: Sour
   if (node.addresses.some((a) => a.text === src.text)) {
     return { kind: "node", text: "this node (a node address)" };
   }
-  let cidrs: { text: string; prefix: number; family: 4 | 6; addr: IpAddr }[] = [];
-  if (s.detectLocalMode === "ClusterCIDR") cidrs = s.clusterCIDRs;
-  else if (s.detectLocalMode === "NodeCIDR") cidrs = node.podCIDRs;
-  else {
+  // The same detector the renderer turns into the ruleset's pod-source match.
+  const detector = detectorFor(s, node);
+  if (detector && detector.kind !== "cidrs") {
     return {
       kind: "external",
       text:
         `not a node address; pod detection is by interface (${s.detectLocalMode}), which an address cannot tell: assuming not a pod`,
     };
   }
-  const fam = cidrs.filter((c) => c.family === src.family);
+  const fam = (detector?.cidrs ?? []).filter((c) => c.family === src.family);
   if (fam.length === 0) {
     return {
       kind: "external",

@@ -30,10 +30,3 @@ export function emptyFragment(): Fragment {
 export function addElement(f: Fragment, set: string, key: string, value = ""): void {
   f.elements.push([set, key, value]);
 }
-
-/** Counts chains, rules and elements, for logs and metrics. */
-export function fragmentSize(f: Fragment): { chains: number; rules: number; elements: number } {
-  let rules = 0;
-  for (const r of f.chains.values()) rules += r.length;
-  return { chains: f.chains.size, rules, elements: f.elements.length };
-}

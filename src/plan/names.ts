@@ -65,8 +65,3 @@ export function externalChain(portId: string): string {
 export function endpointsChain(portId: string, set: "cluster" | "local"): string {
   return `eps-${set}-${portId}`;
 }
-
-/** Whether a chain name belongs to a service (as opposed to the shared skeleton). */
-export function isServiceChain(name: string): boolean {
-  return name.startsWith("svc-") || name.startsWith("ext-") || name.startsWith("eps-");
-}

@@ -24,6 +24,15 @@ function pushElements(out: string[], head: string, set: string, items: string[])
 /** Sets whose elements are written by the renderer (the affinity set is filled by packets). */
 const RENDERED_SETS = Object.values(SET).filter((s) => s !== SET.affinity);
 
+/** `add element` statements for every element of every rendered set of table `t`. */
+function pushAllElements(plan: FamilyPlan, t: string, out: string[]): void {
+  for (const set of RENDERED_SETS) {
+    const items: string[] = [];
+    for (const [k, v] of plan.elements.entries(set)) items.push(elementText(k, v));
+    pushElements(out, `add element ${t}`, set, items);
+  }
+}
+
 /**
  * The full script of one family: create-or-replace the table atomically.
  * `add table` + `delete table` makes the delete valid when the table is absent.
@@ -51,11 +60,7 @@ export function renderFamilyFull(plan: FamilyPlan, out: string[]): void {
   const names = [...plan.chains.keys()].sort();
   for (const name of names) chain(name, plan.chains.get(name)!);
   out.push("}");
-  for (const set of RENDERED_SETS) {
-    const items: string[] = [];
-    for (const [k, v] of plan.elements.entries(set)) items.push(elementText(k, v));
-    pushElements(out, `add element ${t}`, set, items);
-  }
+  pushAllElements(plan, t, out);
 }
 
 /** The partial script of one family; empty when nothing changed. */
@@ -138,9 +143,5 @@ export function renderFamilyFullInPlace(
   for (const b of skeleton.baseChains) rules(b.name, b.rules);
   for (const [name, list] of skeleton.chains) rules(name, list);
   for (const name of names) rules(name, plan.chains.get(name)!);
-  for (const set of RENDERED_SETS) {
-    const items: string[] = [];
-    for (const [k, v] of plan.elements.entries(set)) items.push(elementText(k, v));
-    pushElements(out, `add element ${t}`, set, items);
-  }
+  pushAllElements(plan, t, out);
 }

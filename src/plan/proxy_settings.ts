@@ -38,7 +38,8 @@ export interface ProxySettings {
   localAddresses?: IpAddr[];
 }
 
-function detectorFor(s: ProxySettings, node: NodeInfo): LocalDetector | undefined {
+/** How pod traffic is recognised on this node, or undefined when detection is off. */
+export function detectorFor(s: ProxySettings, node: NodeInfo): LocalDetector | undefined {
   switch (s.detectLocalMode) {
     case "ClusterCIDR":
       return s.clusterCIDRs.length > 0 ? { kind: "cidrs", cidrs: s.clusterCIDRs } : undefined;

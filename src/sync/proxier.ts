@@ -220,17 +220,16 @@ export class Proxier {
     const udp = new Map<string, StaleUdpFlow>();
     for (const sp of ports) {
       if (sp.protocol !== "udp") continue;
+      const addrs = [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs];
+      const vips = { 4: [] as string[], 6: [] as string[] };
+      for (const a of addrs) vips[a.family].push(a.text);
       for (const sums of summaries) {
         const cat = sums.get(sp.id)?.categorized;
         for (const ep of [...(cat?.cluster ?? []), ...(cat?.local ?? [])]) {
-          const family = ep.ip.family;
-          const vips = [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs].filter((a) =>
-            a.family === family
-          ).map((a) => a.text);
           udp.set(`${sp.id}|${ep.ip.text}`, {
-            family,
+            family: ep.ip.family,
             endpointIp: ep.ip.text,
-            serviceIps: vips,
+            serviceIps: vips[ep.ip.family],
             port: sp.port,
             nodePort: sp.nodePort,
           });

@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { summarize, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
 import { expectAll, reach } from "../support/probe_expect.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 
 const NODE4 = "198.51.100.10", NODE6 = "2001:db8:100::10";
@@ -74,16 +74,9 @@ Deno.test({
       proxy = ProxyProcess.start(topo.nsName("node"), [
         "--manifests",
         dir,
-        "--hostname-override",
-        "node",
+        ...TEST_PROXY_FLAGS,
         "--cluster-cidr",
         "10.244.0.0/16,2001:db8:244::/48",
-        "--min-sync-period",
-        "0",
-        "--healthz-bind-address",
-        "",
-        "--metrics-bind-address",
-        "",
         "--service-cidrs",
         "10.96.0.0/12,2001:db8:96::/112",
       ]);

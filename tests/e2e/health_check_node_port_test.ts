@@ -13,7 +13,7 @@ import {
   service,
   writeManifest,
 } from "../support/cluster_objects.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { eventually, isRoot } from "../support/eventually.ts";
 import type { KubeObject } from "../../src/model/kube_types.ts";
 
@@ -97,18 +97,9 @@ Deno.test({
       proxy = ProxyProcess.start(topo.nsName("node"), [
         "--manifests",
         dir,
-        "--hostname-override",
-        "node",
-        "--cluster-cidr",
-        "10.244.0.0/16",
-        "--min-sync-period",
-        "0",
+        ...TEST_PROXY_FLAGS,
         "--healthz-bind-address",
         "0.0.0.0:10256",
-        "--metrics-bind-address",
-        "",
-        "--service-cidrs",
-        "10.96.0.0/12",
       ]);
       await proxy.waitForSyncs(1);
 

@@ -16,7 +16,7 @@ import {
   service,
   writeManifest,
 } from "../support/cluster_objects.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 import type { KubeObject, Service } from "../../src/model/kube_types.ts";
 
@@ -30,8 +30,6 @@ const TERM_LB_VIP = "10.96.1.5";
 const TERM_LB = "203.0.113.5";
 const TERM_NODEPORT = 30081;
 const TOPO_VIP = "10.96.1.6";
-const PROXY_FLAGS = "--hostname-override node --cluster-cidr 10.244.0.0/16 " +
-  "--min-sync-period 0 --service-cidrs 10.96.0.0/12";
 /** Extra addresses of the client pod: distinct client IPs for session affinity. */
 const CLIENT_IPS = Array.from({ length: 10 }, (_, i) => `10.244.1.${230 + i}`);
 
@@ -103,8 +101,8 @@ Deno.test({
       }
       await writeManifest(file, [node("node", [nodeIp], ["10.244.1.0/24"], zone)]);
       proxy = ProxyProcess.start(topo.nsName("node"), [
-        ...["--manifests", dir, "--healthz-bind-address", "", "--metrics-bind-address", ""],
-        ...PROXY_FLAGS.split(" "),
+        ...["--manifests", dir],
+        ...TEST_PROXY_FLAGS,
       ]);
       await proxy.waitForSyncs(1);
 

@@ -16,7 +16,7 @@ import {
   writeManifest,
 } from "../support/cluster_objects.ts";
 import { expectAll } from "../support/probe_expect.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { eventually, isRoot } from "../support/eventually.ts";
 import type { KubeObject } from "../../src/model/kube_types.ts";
 
@@ -133,16 +133,8 @@ Deno.test({
       proxy = ProxyProcess.start(topo.nsName("node"), [
         "--manifests",
         dir,
-        "--hostname-override",
-        "node",
-        "--cluster-cidr",
-        "10.244.0.0/16",
-        "--min-sync-period",
-        "0",
-        "--healthz-bind-address",
-        "",
-        "--metrics-bind-address",
-        "",
+        ...TEST_PROXY_FLAGS,
+        // A narrower service CIDR than the default, so that some addresses fall outside it.
         "--service-cidrs",
         "10.96.0.0/16",
       ]);

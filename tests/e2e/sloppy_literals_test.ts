@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { type ProbeOptions, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
 import { reach } from "../support/probe_expect.ts";
-import { ProxyProcess } from "../support/proxy_process.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { isRoot } from "../support/eventually.ts";
 
 const NODE_SRCS = ["198.51.100.10", "10.244.1.1"];
@@ -81,18 +81,7 @@ Deno.test({
       proxy = ProxyProcess.start(topo.nsName("node"), [
         "--manifests",
         dir,
-        "--hostname-override",
-        "node",
-        "--cluster-cidr",
-        "10.244.0.0/16",
-        "--min-sync-period",
-        "0",
-        "--healthz-bind-address",
-        "",
-        "--metrics-bind-address",
-        "",
-        "--service-cidrs",
-        "10.96.0.0/12",
+        ...TEST_PROXY_FLAGS,
       ]);
       await proxy.waitForSyncs(1);
 

@@ -10,7 +10,11 @@ import { writeManifest } from "./cluster_objects.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Flags every test proxy in the harness's node namespace uses: node "node", pods in 10.244/16, syncs at once, no servers. */
+/**
+ * Flags every test proxy in the harness's node namespace uses: node "node", pods in 10.244/16,
+ * syncs at once, no servers. A test that needs another value repeats the flag after these (the
+ * last one wins).
+ */
 export const TEST_PROXY_FLAGS: readonly string[] = [
   "--hostname-override",
   "node",
