@@ -13,7 +13,7 @@ import { dryRunScript } from "./src/cli/dry_run.ts";
 import { runProxy } from "./src/cli/run_proxy.ts";
 import { runExplain } from "./src/cli/explain_command.ts";
 import { cleanupTables } from "./src/nft/cleanup.ts";
-import { ExecNftRunner } from "./src/nft/nft_runner.ts";
+import { ExecNftRunner } from "./src/nft/exec_nft_runner.ts";
 
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {

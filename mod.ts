@@ -54,7 +54,10 @@ export { RulesetPlan, type Script } from "./src/plan/ruleset_plan.ts";
 export { familyContexts, type ProxySettings } from "./src/plan/proxy_settings.ts";
 export { Proxier, type SyncResult } from "./src/sync/proxier.ts";
 export { SyncLoop } from "./src/sync/sync_loop.ts";
-export { ExecNftRunner, NftError, type NftRunner } from "./src/nft/nft_runner.ts";
+export { NftError, type NftRunner } from "./src/nft/nft_runner.ts";
+export { ExecNftRunner } from "./src/nft/exec_nft_runner.ts";
+export { LibNftablesRunner } from "./src/nft/libnftables_runner.ts";
+export { openNftRunner } from "./src/nft/open_runner.ts";
 export { cleanupTables } from "./src/nft/cleanup.ts";
 export {
   explainPacket,

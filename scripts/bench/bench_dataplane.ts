@@ -20,7 +20,7 @@ import { plainServices, renderIptablesStyle } from "./layouts.ts";
 import { CLIENT_PY, SERVER_PY } from "./tcp_agents.ts";
 import { BenchCommandError, sh, tempScript } from "./netns.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
-import { ExecNftRunner } from "../../src/nft/nft_runner.ts";
+import { ExecNftRunner } from "../../src/nft/exec_nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 

@@ -24,7 +24,8 @@ import { ClusterState } from "../../src/source/cluster_state.ts";
 import { startApiServerSource } from "../../src/source/apiserver/mod.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
 import { SyncLoop } from "../../src/sync/sync_loop.ts";
-import { ExecNftRunner, type NftRunner } from "../../src/nft/nft_runner.ts";
+import type { NftRunner } from "../../src/nft/nft_runner.ts";
+import { ExecNftRunner } from "../../src/nft/exec_nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 

@@ -21,7 +21,7 @@ import {
 } from "./cluster_gen.ts";
 import { withNamespace } from "./netns.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
-import { ExecNftRunner } from "../../src/nft/nft_runner.ts";
+import { ExecNftRunner } from "../../src/nft/exec_nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 

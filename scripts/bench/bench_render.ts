@@ -8,7 +8,7 @@
 
 import { benchSettings, generateState } from "./cluster_gen.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
-import { ExecNftRunner } from "../../src/nft/nft_runner.ts";
+import { ExecNftRunner } from "../../src/nft/exec_nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { median, round } from "./stats.ts";
 

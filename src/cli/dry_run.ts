@@ -53,6 +53,7 @@ export async function dryRunScript(
     logger: log,
     runner: {
       apply: () => Promise.reject(new Error("dry run")),
+      check: () => Promise.reject(new Error("dry run")),
       run: () => Promise.reject(new Error("dry run")),
     },
   });

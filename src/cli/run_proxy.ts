@@ -12,7 +12,7 @@ import { ClusterState } from "../source/cluster_state.ts";
 import { startManifestSource } from "../source/manifests/manifest_source.ts";
 import { Proxier } from "../sync/proxier.ts";
 import { SyncLoop } from "../sync/sync_loop.ts";
-import { ExecNftRunner } from "../nft/nft_runner.ts";
+import { openNftRunner } from "../nft/open_runner.ts";
 import type { Logger } from "../log/logger.ts";
 import { ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { ProxyHealth } from "../servers/proxy_health.ts";
@@ -22,7 +22,8 @@ import { HealthCheckNodePorts } from "../servers/health_check_node_ports.ts";
 import { parseBindAddress } from "../servers/bind_address.ts";
 import type { HttpServerHandle } from "../servers/_http_server.ts";
 import { DriftChecker } from "../nft/drift_checker.ts";
-import { ConntrackCleaner } from "../nft/conntrack_cleaner.ts";
+import { ConntrackCleaner, type StaleUdpFlow } from "../nft/conntrack_cleaner.ts";
+import type { UdpServicePort } from "../sync/service_facts.ts";
 import type { Node } from "../model/kube_types.ts";
 import { type IpAddr, tryParseIp } from "../model/ip.ts";
 
@@ -35,7 +36,13 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     settings.localAddresses = Deno.networkInterfaces().map((i) => tryParseIp(i.address))
       .filter((ip): ip is IpAddr => ip !== undefined);
   }
-  const runner = new ExecNftRunner();
+  const nft = openNftRunner();
+  const runner = nft.runner;
+  if (nft.fallbackReason) {
+    log.warn("libnftables is not available; using the nft binary (slower syncs)", {
+      reason: nft.fallbackReason,
+    });
+  }
   const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
   const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });
   const servers: HttpServerHandle[] = [];
@@ -79,12 +86,13 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     logger: log,
   });
   const conntrack = o.conntrackCleanup ? new ConntrackCleaner({ logger: log }) : undefined;
+  const staleUdp = new StaleUdpTracker();
   const drift = o.driftCheckPeriodMs > 0
     ? new DriftChecker({ runner, table: o.tableName })
     : undefined;
 
   const loop = new SyncLoop({
-    proxier,
+    syncer: proxier,
     logger: log,
     minSyncPeriodMs: o.minSyncPeriodMs,
     syncPeriodMs: o.syncPeriodMs,
@@ -98,18 +106,23 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
       health.synced(now);
       health.syncNode((state.get("Node", nodeName) as Node | undefined) ?? null);
       metrics.synced(now);
-      if (r.kind !== "none") metrics.observeSync(r.kind, r.durationMs / 1000);
+      if (r.kind === "full" || r.kind === "partial") {
+        metrics.observeSync(r.kind, r.durationMs / 1000);
+      }
       metrics.serviceChanged(r.pending.serviceChanges);
       metrics.endpointsChanged(r.pending.endpointChanges);
       if (r.pending.oldestChangeAt !== undefined) {
         metrics.networkProgrammed(r.pending.triggerTimes, now);
       }
       metrics.setNoLocalEndpoints(proxier.noLocalEndpoints());
-      healthChecks.update(proxier.healthCheckTargets()).catch((e) =>
+      healthChecks.update(proxier.healthCheckNodePorts()).catch((e) =>
         log.error("Health check servers", { error: e.message })
       );
-      if (conntrack && r.staleUdpEndpoints.length > 0) {
-        conntrack.clear(r.staleUdpEndpoints).then((n) => metrics.conntrackEntriesDeleted(n));
+      if (conntrack) {
+        const stale = staleUdp.update(proxier.udpServicePorts());
+        if (stale.length > 0) {
+          conntrack.clear(stale).then((n) => metrics.conntrackEntriesDeleted(n));
+        }
       }
     },
     onFailed: () => {
@@ -148,5 +161,37 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   await healthChecks.stop();
   await Promise.all(servers.map((s) => s.stop()));
   proxier.tracker.close();
+  nft.close();
   return 0;
+}
+
+/** Serving UDP endpoints that were programmed and are not any more (interim: before the reconciler). */
+class StaleUdpTracker {
+  #before = new Map<string, { port: UdpServicePort; endpoints: Set<string> }>();
+
+  update(ports: UdpServicePort[]): StaleUdpFlow[] {
+    const now = new Map<string, { port: UdpServicePort; endpoints: Set<string> }>();
+    for (const p of ports) {
+      now.set(`${p.family}|${p.serviceIPs[0]}|${p.port}`, {
+        port: p,
+        endpoints: new Set(p.servingEndpoints),
+      });
+    }
+    const stale: StaleUdpFlow[] = [];
+    for (const [k, { port, endpoints }] of this.#before) {
+      const keep = now.get(k)?.endpoints ?? new Set<string>();
+      for (const ep of endpoints) {
+        if (keep.has(ep)) continue;
+        stale.push({
+          family: port.family,
+          endpointIp: ep.slice(0, ep.lastIndexOf(":")).replace(/^\[|\]$/g, ""),
+          serviceIps: port.serviceIPs,
+          port: port.port,
+          nodePort: port.nodePort,
+        });
+      }
+    }
+    this.#before = now;
+    return stale;
+  }
 }

@@ -16,25 +16,24 @@ interface Entry {
   others?: Map<string, string>;
 }
 
-/** Called with (set, key, valueBefore) the first time a key changes. */
-export type TouchListener = (set: string, key: string, before: string | undefined) => void;
+/** Called with the effective value before and after, every time an element's effective value changes. */
+export type ChangeListener = (
+  set: string,
+  key: string,
+  before: string | undefined,
+  after: string | undefined,
+) => void;
 
 /** Elements by set and key, with owners. */
 export class ElementStore {
   #sets = new Map<string, Map<string, Entry>>();
   #unique = new Map<string, Map<string, string>>();
-  #onTouch: TouchListener;
-  /** Whether changes are reported to the touch listener. */
-  tracking = true;
+  #onChange: ChangeListener;
 
   /** `uniqueSets`: sets whose keys never have two owners. */
-  constructor(onTouch: TouchListener, uniqueSets: Iterable<string> = []) {
-    this.#onTouch = onTouch;
+  constructor(onChange: ChangeListener, uniqueSets: Iterable<string> = []) {
+    this.#onChange = onChange;
     for (const s of uniqueSets) this.#unique.set(s, new Map());
-  }
-
-  #touch(set: string, key: string, before: string | undefined): void {
-    if (this.tracking) this.#onTouch(set, key, before);
   }
 
   /** The effective value of an element, or undefined when absent. */
@@ -65,8 +64,8 @@ export class ElementStore {
     if (u) {
       const before = u.get(key);
       if (before !== value) {
-        this.#touch(set, key, before);
         u.set(key, value);
+        this.#onChange(set, key, before, value);
       }
       return undefined;
     }
@@ -74,14 +73,15 @@ export class ElementStore {
     if (!m) this.#sets.set(set, m = new Map());
     const e = m.get(key);
     if (!e) {
-      this.#touch(set, key, undefined);
       m.set(key, { owner, value });
+      this.#onChange(set, key, undefined, value);
       return undefined;
     }
     if (e.owner === owner) {
       if (e.value !== value) {
-        this.#touch(set, key, e.value);
+        const before = e.value;
         e.value = value;
+        this.#onChange(set, key, before, value);
       }
       return undefined;
     }
@@ -96,8 +96,8 @@ export class ElementStore {
     if (u) {
       const before = u.get(key);
       if (before !== undefined) {
-        this.#touch(set, key, before);
         u.delete(key);
+        this.#onChange(set, key, before, undefined);
       }
       return;
     }
@@ -112,12 +112,13 @@ export class ElementStore {
     if (next && !next.done) {
       const [nextOwner, nextValue] = next.value;
       e.others!.delete(nextOwner);
-      if (nextValue !== e.value) this.#touch(set, key, e.value);
+      const before = e.value;
       e.owner = nextOwner;
       e.value = nextValue;
+      if (nextValue !== before) this.#onChange(set, key, before, nextValue);
       return;
     }
-    this.#touch(set, key, e.value);
     m.delete(key);
+    this.#onChange(set, key, e.value, undefined);
   }
 }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Cidr, type Family, type IpAddr, nftAddrType, nftFamilyWord } from "../model/ip.ts";
+import type { Cidr, Family, IpAddr } from "../model/ip.ts";
+import { nftAddrType, nftFamilyWord } from "./nft_vocabulary.ts";
 
 /** Default table name, in both the `ip` and the `ip6` family. */
 export const DEFAULT_TABLE_NAME = "kube-nft-proxy";
@@ -21,7 +22,7 @@ export type LocalDetector =
 export interface FamilyContext {
   family: Family;
   /** `ip` or `ip6`: both the table family and the payload keyword. */
-  word: "ip" | "ip6";
+  nftFamily: "ip" | "ip6";
   addrType: "ipv4_addr" | "ipv6_addr";
   table: string;
   /** The masquerade bit as a hex mark, e.g. `0x00004000`. */
@@ -41,7 +42,12 @@ export interface FamilyContext {
   nodeIPs: IpAddr[];
   /** This node, for endpoint categorisation. */
   node: { name: string; zone: string };
+  /** Most clients remembered per endpoint of a ClientIP-affinity Service. */
+  affinityMaxClients: number;
 }
+
+/** Default of {@linkcode FamilyContext.affinityMaxClients}. */
+export const DEFAULT_AFFINITY_MAX_CLIENTS = 65536;
 
 /** Inputs of {@linkcode makeFamilyContext}. */
 export interface FamilyContextInputs {
@@ -55,6 +61,8 @@ export interface FamilyContextInputs {
   serviceCIDRs: Cidr[];
   nodeIPs: IpAddr[];
   node: { name: string; zone: string };
+  /** @default 65536 */
+  affinityMaxClients?: number;
 }
 
 /** Builds the context of one family; inputs must be validated already. */
@@ -63,9 +71,15 @@ export function makeFamilyContext(i: FamilyContextInputs): FamilyContext {
     throw new RangeError(`Cannot render: 'masqueradeBit' must be 0..31, got ${i.masqueradeBit}`);
   }
   const word = nftFamilyWord(i.family);
+  const affinityMaxClients = i.affinityMaxClients ?? DEFAULT_AFFINITY_MAX_CLIENTS;
+  if (!Number.isInteger(affinityMaxClients) || affinityMaxClients < 1) {
+    throw new RangeError(
+      `Cannot render: 'affinityMaxClients' must be an integer >= 1, got ${affinityMaxClients}`,
+    );
+  }
   const ctx: FamilyContext = {
     family: i.family,
-    word,
+    nftFamily: word,
     addrType: nftAddrType(i.family),
     table: i.table ?? DEFAULT_TABLE_NAME,
     masqMark: "0x" + ((1 << i.masqueradeBit) >>> 0).toString(16).padStart(8, "0"),
@@ -75,6 +89,7 @@ export function makeFamilyContext(i: FamilyContextInputs): FamilyContext {
     serviceCIDRs: i.serviceCIDRs.filter((c) => c.family === i.family),
     nodeIPs: i.nodeIPs.filter((a) => a.family === i.family),
     node: i.node,
+    affinityMaxClients,
   };
   const d = i.localDetector;
   if (d?.kind === "cidrs") {

@@ -1,175 +1,226 @@
 /**
- * The desired state of one family's table: the skeleton plus one fragment
- * per Service. It remembers what changed since the last apply, so that a
- * partial sync writes only the changed chains and elements.
+ * The desired state of one family's table (the skeleton plus one fragment per
+ * Service), and what the kernel holds as of the last apply. From the two it
+ * derives the changes of a partial sync, and the garbage that a later,
+ * batched transaction removes: elements and objects that nothing reaches any
+ * more (the tail of a shrunk endpoint list, the endpoints of a removed entry
+ * point, a gone endpoint's affinity chain and set).
  *
  * @module
  */
 
 import type { FamilyContext } from "./family_context.ts";
-import { buildSkeleton, type Skeleton } from "./skeleton.ts";
+import { buildSkeleton, pickChainRules, type Skeleton } from "./skeleton.ts";
 import { ElementStore } from "./element_store.ts";
-import { SET } from "./names.ts";
-import { emptyFragment, type Fragment, type FragmentElement } from "./fragment.ts";
-import { renderServicePort, type ServicePortSummary } from "./service_fragment.ts";
-import { SlotAllocator } from "./slot_allocator.ts";
+import { parsePickChain, SET } from "./names.ts";
+import { emptyFragment, type Fragment, fragmentSize } from "./fragment.ts";
+import { renderServicePort } from "./service_fragment.ts";
+import type { ServicePortPolicy } from "./service_policy.ts";
 import type { ServicePortInfo } from "../model/service_port.ts";
 import { type EndpointsByPort, portKey } from "../model/endpoints.ts";
 import type { ModelProblem } from "../model/problems.ts";
 
-interface ServiceState {
-  /** Chains and elements, except endpoint slots (kept compactly in `slots`). */
-  fragment: Fragment;
-  slotOwners: string[];
-  /** Slot numbers in use: their `slots` and `slot-addrs` elements can be found from the store. */
-  slots: number[];
-}
+/** A chain or a set that is not part of the skeleton. */
+export type PlanObject =
+  | { kind: "chain"; rules: readonly string[] }
+  | { kind: "set"; decl: string };
 
-const SLOT_SETS = new Set<string>([SET.slots, SET.slotAddrs]);
+/** Sets whose removed elements can wait for the garbage collection: nothing reaches them. */
+const DEFERRABLE_SETS: ReadonlySet<string> = new Set([
+  // Reached only through a `pick-N` chain with N <= the remaining count, or not at all.
+  SET.endpoints,
+  SET.nodeportEndpoints,
+  // A leftover only masquerades a pod that reaches itself, or rejects another port of a gone IP.
+  SET.hairpin,
+  SET.clusterIps,
+]);
 
-/** Net changes since the last apply. */
+/** Sets a fragment writes to whose keys are unique per owner by construction (no bookkeeping). */
+const UNIQUE_SETS = [SET.endpoints, SET.nodeportEndpoints];
+
+/** Maps whose values name selection chains. */
+const VERDICT_MAPS: ReadonlySet<string> = new Set([
+  SET.serviceIps,
+  SET.serviceNodeports,
+  SET.shortcutIps,
+  SET.shortcutNodeports,
+]);
+
+/** Net changes since the last apply, as one partial transaction writes them. */
 export interface FamilyChanges {
-  /** Chains whose rules changed or that are new: name → rules. */
-  chainsSet: Map<string, string[]>;
-  /** Chains that existed before and are new or changed (need flush before refill). */
-  chainsExisting: Set<string>;
-  chainsDeleted: string[];
-  /** Elements to delete: set → keys. */
+  /** Sets to create. */
+  setsAdded: Map<string, string>;
+  /** Chains to create (name → rules). */
+  chainsAdded: Map<string, readonly string[]>;
+  /** Chains whose rules change (flush and refill). */
+  chainsChanged: Map<string, readonly string[]>;
+  /** Elements to delete now: set → keys. */
   elementsDeleted: Map<string, string[]>;
   /** Elements to add: set → [key, value]. */
   elementsAdded: Map<string, [string, string][]>;
 }
 
-/** Desired state of one family's table. */
+/** What a garbage collection removes. */
+export interface FamilyGarbage {
+  elements: Map<string, string[]>;
+  chains: string[];
+  sets: string[];
+}
+
+/** Result of setting one Service: each port's decision, by port id. */
+export type ServiceDecisions = Map<string, ServicePortPolicy>;
+
+/** A Service whose fragment exceeds the per-Service limit, and is left out. */
+export class ServiceTooLargeError extends Error {
+  readonly size: number;
+  constructor(serviceKey: string, size: number, limit: number) {
+    super(
+      `Service ${serviceKey} needs ${size} ruleset elements in one family, more than the limit of ${limit} (--max-service-elements): not programmed`,
+    );
+    this.name = "ServiceTooLargeError";
+    this.size = size;
+  }
+}
+
+/** Desired and applied state of one family's table. */
 export class FamilyPlan {
   readonly ctx: FamilyContext;
   readonly skeleton: Skeleton;
   readonly elements: ElementStore;
-  #services = new Map<string, ServiceState>();
-  #chains = new Map<string, string[]>();
-  #slots = new SlotAllocator();
-  #touchedElements = new Map<string, Map<string, string | undefined>>();
-  #touchedChains = new Map<string, string[] | undefined>();
+  #fragments = new Map<string, Fragment>();
+  /** Per-service objects and the selection chains in use. */
+  #objects = new Map<string, PlanObject>();
+  #pickRefs = new Map<string, number>();
+  /** Elements changed since the last apply: set → key → value in the kernel (undefined: absent). */
+  #touched = new Map<string, Map<string, string | undefined>>();
+  #touchedObjects = new Set<string>();
+  /** Elements the kernel still holds that are no longer wanted: set → key → value. */
+  #garbage = new Map<string, Map<string, string>>();
+  /** Objects the kernel holds, as of the last apply; undefined when unknown. */
+  #kernelObjects?: Map<string, PlanObject>;
+  /** Until the first full apply, nothing needs change tracking. */
+  #tracking = false;
 
   constructor(ctx: FamilyContext) {
     this.ctx = ctx;
     this.skeleton = buildSkeleton(ctx);
-    this.elements = new ElementStore((set, key, before) => {
-      let m = this.#touchedElements.get(set);
-      if (!m) this.#touchedElements.set(set, m = new Map());
-      if (!m.has(key)) m.set(key, before);
-    }, [SET.slots, SET.slotAddrs]);
+    this.elements = new ElementStore(
+      (set, key, before, after) => this.#elementChanged(set, key, before, after),
+      UNIQUE_SETS,
+    );
     for (const [set, keys] of this.skeleton.elements) {
       for (const k of keys) this.elements.add(set, k, "", "<skeleton>");
     }
-    this.clearChanges();
-    // Until the first clearChanges() (after the first apply, always a full one), no need to record changes.
-    this.elements.tracking = false;
   }
 
-  /** Per-service chains, by name. */
-  get chains(): ReadonlyMap<string, string[]> {
-    return this.#chains;
+  #elementChanged(set: string, key: string, before?: string, after?: string): void {
+    if (VERDICT_MAPS.has(set)) {
+      if (before !== undefined) this.#pickRef(before, -1);
+      if (after !== undefined) this.#pickRef(after, +1);
+    }
+    if (!this.#tracking) return;
+    let m = this.#touched.get(set);
+    if (!m) this.#touched.set(set, m = new Map());
+    if (!m.has(key)) m.set(key, before ?? this.#garbage.get(set)?.get(key));
+  }
+
+  #pickRef(verdict: string, delta: number): void {
+    const name = verdict.slice(verdict.indexOf(" ") + 1);
+    const pick = parsePickChain(name);
+    if (!pick) return;
+    const n = (this.#pickRefs.get(name) ?? 0) + delta;
+    if (n > 0) {
+      this.#pickRefs.set(name, n);
+      if (!this.#objects.has(name)) {
+        this.#setObject(name, {
+          kind: "chain",
+          rules: pickChainRules(this.ctx, pick.kind, pick.variant, pick.n),
+        });
+      }
+    } else {
+      this.#pickRefs.delete(name);
+      this.#setObject(name, undefined);
+    }
+  }
+
+  #setObject(name: string, obj: PlanObject | undefined): void {
+    if (obj) this.#objects.set(name, obj);
+    else this.#objects.delete(name);
+    if (this.#tracking) this.#touchedObjects.add(name);
+  }
+
+  /** Chains and sets beyond the skeleton, by name. */
+  get objects(): ReadonlyMap<string, PlanObject> {
+    return this.#objects;
   }
 
   /** Number of Services in this plan. */
   get serviceCount(): number {
-    return this.#services.size;
+    return this.#fragments.size;
   }
 
   /** Keys of the Services in this plan. */
   serviceKeys(): IterableIterator<string> {
-    return this.#services.keys();
+    return this.#fragments.keys();
   }
 
   /**
-   * Sets (replaces) one Service's ports and endpoints. Returns what each port
-   * rendered to (by port id); the plan does not keep it.
+   * Sets (replaces) one Service's ports and endpoints. Returns each port's
+   * decision. A Service whose fragment holds more than `limit` objects and
+   * elements is removed instead, and {@linkcode ServiceTooLargeError} thrown.
    */
   setService(
     serviceKey: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
     report: (p: ModelProblem) => void,
-  ): Map<string, ServicePortSummary> {
-    const old = this.#services.get(serviceKey);
+    limit = Infinity,
+  ): ServiceDecisions {
     const fragment = emptyFragment();
-    const summaries = new Map<string, ServicePortSummary>();
-    const owners: string[] = [];
-    const slotElements: FragmentElement[] = [];
+    const decisions: ServiceDecisions = new Map();
+    const previous = (set: string, key: string) => this.elements.get(set, key);
     for (const sp of ports) {
-      const r = renderServicePort(
+      const p = renderServicePort(
         sp,
         endpoints.get(portKey(sp.protocol, sp.portName)) ?? [],
         this.ctx,
-        this.#slots,
-        (slot) => this.elements.get(SET.slots, String(slot)),
+        fragment,
+        previous,
       );
-      owners.push(...r.slotOwners);
-      if (r.summary) summaries.set(sp.id, r.summary);
-      for (const [name, rules] of r.fragment.chains) fragment.chains.set(name, rules);
-      for (const e of r.fragment.elements) {
-        if (SLOT_SETS.has(e[0])) slotElements.push(e);
-        else fragment.elements.push(e);
-      }
+      if (p) decisions.set(sp.id, p);
     }
-    if (old) {
-      for (const o of old.slotOwners) if (!owners.includes(o)) this.#slots.release(o);
+    const size = fragmentSize(fragment);
+    if (size > limit) {
+      this.removeService(serviceKey);
+      throw new ServiceTooLargeError(serviceKey, size, limit);
     }
-    const slots = this.#replaceSlots(old?.slots, slotElements);
-    this.#replaceFragment(serviceKey, old?.fragment, fragment, report);
-    this.#services.set(serviceKey, { fragment, slotOwners: owners, slots });
-    return summaries;
-  }
-
-  /**
-   * Replaces a Service's endpoint slots: a slot that goes away or changes
-   * endpoint loses its `slots` element and its `slot-addrs` element (found
-   * from the stored address), then the new elements are added.
-   */
-  #replaceSlots(
-    before: readonly number[] | undefined,
-    after: readonly FragmentElement[],
-  ): number[] {
-    const now = new Map<string, string>();
-    for (const [set, k, v] of after) if (set === SET.slots) now.set(k, v);
-    for (const n of before ?? []) {
-      const slot = String(n);
-      const old = this.elements.get(SET.slots, slot);
-      if (old === undefined || now.get(slot) === old) continue;
-      this.elements.remove(SET.slotAddrs, `${old.slice(0, old.indexOf(" . "))} . ${slot}`, "");
-      if (!now.has(slot)) this.elements.remove(SET.slots, slot, "");
-    }
-    for (const [set, k, v] of after) this.elements.add(set, k, v, "");
-    return [...now.keys()].map(Number);
+    this.#replaceFragment(serviceKey, fragment, report);
+    return decisions;
   }
 
   /** Removes one Service. */
   removeService(serviceKey: string): void {
-    const old = this.#services.get(serviceKey);
-    if (!old) return;
-    for (const o of old.slotOwners) this.#slots.release(o);
-    this.#replaceSlots(old.slots, []);
-    this.#replaceFragment(serviceKey, old.fragment, emptyFragment(), () => {});
-    this.#services.delete(serviceKey);
+    if (!this.#fragments.has(serviceKey)) return;
+    this.#replaceFragment(serviceKey, emptyFragment(), () => {});
+    this.#fragments.delete(serviceKey);
   }
 
-  #replaceFragment(
-    owner: string,
-    before: Fragment | undefined,
-    after: Fragment,
-    report: (p: ModelProblem) => void,
-  ) {
-    // Chains: a per-service chain name belongs to exactly one Service.
+  #replaceFragment(owner: string, after: Fragment, report: (p: ModelProblem) => void): void {
+    const before = this.#fragments.get(owner);
+    // Objects: a per-service object name belongs to exactly one Service.
     if (before) {
-      for (const name of before.chains.keys()) {
-        if (!after.chains.has(name)) this.#touchChain(name, undefined);
+      for (const name of [...before.chains.keys(), ...before.sets.keys()]) {
+        if (!after.chains.has(name) && !after.sets.has(name)) this.#setObject(name, undefined);
       }
     }
+    for (const [name, decl] of after.sets) {
+      const prev = this.#objects.get(name);
+      if (prev?.kind !== "set" || prev.decl !== decl) this.#setObject(name, { kind: "set", decl });
+    }
     for (const [name, rules] of after.chains) {
-      const prev = this.#chains.get(name);
-      if (!prev || prev.length !== rules.length || prev.some((r, i) => r !== rules[i])) {
-        this.#touchChain(name, rules);
+      const prev = this.#objects.get(name);
+      if (prev?.kind !== "chain" || !sameRules(prev.rules, rules)) {
+        this.#setObject(name, { kind: "chain", rules });
       }
     }
     // Elements: remove what is gone, then add (the store keeps owners).
@@ -190,58 +241,133 @@ export class FamilyPlan {
         });
       }
     }
+    // Fragments are kept without the endpoint elements' bulk: they are found again from the store.
+    this.#fragments.set(owner, after);
   }
 
-  #touchChain(name: string, rules: string[] | undefined) {
-    if (this.elements.tracking && !this.#touchedChains.has(name)) {
-      this.#touchedChains.set(name, this.#chains.get(name));
-    }
-    if (rules) this.#chains.set(name, rules);
-    else this.#chains.delete(name);
-  }
-
-  /** Net changes since the last {@linkcode clearChanges}. */
+  /** Net changes since the last apply (see {@linkcode FamilyChanges}). */
   changes(): FamilyChanges {
     const c: FamilyChanges = {
-      chainsSet: new Map(),
-      chainsExisting: new Set(),
-      chainsDeleted: [],
+      setsAdded: new Map(),
+      chainsAdded: new Map(),
+      chainsChanged: new Map(),
       elementsDeleted: new Map(),
       elementsAdded: new Map(),
     };
-    for (const [name, before] of this.#touchedChains) {
-      const now = this.#chains.get(name);
-      if (!now) {
-        if (before) c.chainsDeleted.push(name);
-        continue;
+    const kernel = this.#kernelObjects ?? new Map<string, PlanObject>();
+    for (const name of this.#touchedObjects) {
+      const now = this.#objects.get(name);
+      const was = kernel.get(name);
+      if (!now) continue; // kept until the garbage collection
+      if (now.kind === "set") {
+        if (!was) c.setsAdded.set(name, now.decl);
+      } else if (!was) c.chainsAdded.set(name, now.rules);
+      else if (was.kind !== "chain" || !sameRules(was.rules, now.rules)) {
+        c.chainsChanged.set(name, now.rules);
       }
-      if (before && before.length === now.length && before.every((r, i) => r === now[i])) continue;
-      c.chainsSet.set(name, now);
-      if (before) c.chainsExisting.add(name);
     }
-    for (const [set, keys] of this.#touchedElements) {
+    for (const [set, keys] of this.#touched) {
       for (const [key, before] of keys) {
         const now = this.elements.get(set, key);
         if (now === before) continue;
-        if (before !== undefined) {
-          let l = c.elementsDeleted.get(set);
-          if (!l) c.elementsDeleted.set(set, l = []);
-          l.push(key);
+        if (before !== undefined && (now !== undefined || !DEFERRABLE_SETS.has(set))) {
+          push(c.elementsDeleted, set, key);
         }
-        if (now !== undefined) {
-          let l = c.elementsAdded.get(set);
-          if (!l) c.elementsAdded.set(set, l = []);
-          l.push([key, now]);
-        }
+        if (now !== undefined) push(c.elementsAdded, set, [key, now]);
       }
     }
     return c;
   }
 
-  /** Forgets the recorded changes (after an apply, full or partial). */
-  clearChanges(): void {
-    this.#touchedElements.clear();
-    this.#touchedChains.clear();
-    this.elements.tracking = true;
+  /** Records a successful apply of `changes()`: deferred removals become garbage. */
+  partialApplied(): void {
+    const kernel = this.#kernelObjects ??= new Map();
+    for (const name of this.#touchedObjects) {
+      const now = this.#objects.get(name);
+      if (now) kernel.set(name, now);
+    }
+    for (const [set, keys] of this.#touched) {
+      for (const [key, before] of keys) {
+        const now = this.elements.get(set, key);
+        let g = this.#garbage.get(set);
+        if (now === undefined && before !== undefined && DEFERRABLE_SETS.has(set)) {
+          if (!g) this.#garbage.set(set, g = new Map());
+          g.set(key, before);
+        } else g?.delete(key);
+      }
+    }
+    this.#clearTouched();
   }
+
+  /** What the garbage collection would remove now. */
+  garbage(): FamilyGarbage {
+    const elements = new Map<string, string[]>();
+    for (const [set, m] of this.#garbage) if (m.size > 0) elements.set(set, [...m.keys()]);
+    const chains: string[] = [], sets: string[] = [];
+    for (const [name, obj] of this.#kernelObjects ?? []) {
+      if (this.#objects.has(name)) continue;
+      (obj.kind === "chain" ? chains : sets).push(name);
+    }
+    return { elements, chains, sets };
+  }
+
+  /** Whether there is garbage to collect. */
+  get hasGarbage(): boolean {
+    for (const m of this.#garbage.values()) if (m.size > 0) return true;
+    for (const name of this.#kernelObjects?.keys() ?? []) if (!this.#objects.has(name)) return true;
+    return false;
+  }
+
+  /** Records a successful garbage collection of `g` (what {@linkcode garbage} returned). */
+  garbageCollected(g: FamilyGarbage): void {
+    for (const [set, keys] of g.elements) {
+      const m = this.#garbage.get(set);
+      for (const k of keys) m?.delete(k);
+    }
+    for (const name of [...g.chains, ...g.sets]) {
+      if (!this.#objects.has(name)) this.#kernelObjects?.delete(name);
+    }
+  }
+
+  /** Records a successful full apply: the kernel holds exactly the desired state. */
+  fullApplied(): void {
+    this.#kernelObjects = new Map(this.#objects);
+    this.#garbage.clear();
+    this.#clearTouched();
+    this.#tracking = true;
+  }
+
+  /** Forgets what the kernel holds (after a failed full apply): the next full sync replaces the table. */
+  markUnknown(): void {
+    this.#kernelObjects = undefined;
+  }
+
+  /**
+   * Takes the names of the objects a kernel table already holds (a previous
+   * run's), so that the first full sync rewrites the table in place and keeps
+   * its ClientIP-affinity sets, instead of replacing it.
+   */
+  adopt(objects: Map<string, PlanObject>): void {
+    this.#kernelObjects = objects;
+  }
+
+  /** Objects the kernel holds as of the last apply, or undefined when unknown (replace the table). */
+  get kernelObjects(): ReadonlyMap<string, PlanObject> | undefined {
+    return this.#kernelObjects;
+  }
+
+  #clearTouched(): void {
+    this.#touched.clear();
+    this.#touchedObjects.clear();
+  }
+}
+
+function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  let l = m.get(k);
+  if (!l) m.set(k, l = []);
+  l.push(v);
 }

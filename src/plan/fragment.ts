@@ -1,8 +1,9 @@
 /**
  * A fragment: the part of a ruleset that one Service contributes to one
- * family's table — its own chains, and its elements in the shared maps and
- * sets. Fragments are the unit of partial syncs: a changed Service is diffed
- * fragment against fragment.
+ * family's table. Almost all of it is elements of the shared maps and sets;
+ * only Services with ClientIP affinity add objects of their own (a chain per
+ * endpoint set, and a dynamic set and chain per endpoint). Fragments are the
+ * unit of partial syncs: a changed Service is diffed fragment against fragment.
  *
  * @module
  */
@@ -11,22 +12,31 @@
 export type FragmentElement = [set: string, key: string, value: string];
 
 /**
- * Chains (name → rule lines) and elements. Elements are a flat list (a
- * fragment is small; a list is far cheaper to build than nested maps at
- * 10k Services); the same element may appear twice (two ports sharing a
- * ClusterIP), which the element store treats as one.
+ * Objects (chains by name → rule lines; sets by name → declaration line) and
+ * elements. Elements are a flat list (a fragment is small; a list is far
+ * cheaper to build than nested maps at 10k Services); the same element may
+ * appear twice (two ports sharing a ClusterIP), which the element store
+ * treats as one.
  */
 export interface Fragment {
   chains: Map<string, string[]>;
+  sets: Map<string, string>;
   elements: FragmentElement[];
 }
 
 /** An empty fragment. */
 export function emptyFragment(): Fragment {
-  return { chains: new Map(), elements: [] };
+  return { chains: new Map(), sets: new Map(), elements: [] };
 }
 
-/** Adds an element (set element when value is ""). */
+/** Adds an element (a set element when value is ""). */
 export function addElement(f: Fragment, set: string, key: string, value = ""): void {
   f.elements.push([set, key, value]);
+}
+
+/** Number of kernel objects and elements a fragment asks for. */
+export function fragmentSize(f: Fragment): number {
+  let n = f.elements.length + f.sets.size;
+  for (const rules of f.chains.values()) n += 1 + rules.length;
+  return n;
 }

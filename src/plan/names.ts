@@ -1,47 +1,57 @@
 /**
  * Names of the shared sets, maps and chains in the proxy's tables, and of the
- * per-service chains. Per-service names are built from validated Kubernetes
- * names (DNS labels, IANA port names), so they never need quoting.
+ * few objects that are created per need: the endpoint-selection chains (one per
+ * endpoint count and variant) and the ClientIP-affinity objects of Services
+ * that ask for it. Per-service names are built from validated Kubernetes names
+ * (DNS labels, IANA port names), so they never need quoting.
  *
  * @module
  */
 
+import type { IpAddr } from "../model/ip.ts";
+
 /** Shared maps and sets of each family's table. */
 export const SET = {
-  /** `addr . proto . port : verdict` — ClusterIP, external IP and LB IP entry points. */
+  /** `addr . proto . port : verdict`: ClusterIP, external IP and LB IP entry points. */
   serviceIps: "service-ips",
-  /** `proto . port : verdict` — NodePort entry points. */
+  /** `proto . port : verdict`: NodePort entry points. */
   serviceNodeports: "service-nodeports",
+  /**
+   * `addr . proto . port : verdict`: externalTrafficPolicy Local entry points, for traffic from
+   * pods and from the node, which short-circuits to the Service's cluster-wide endpoints.
+   */
+  shortcutIps: "shortcut-ips",
+  /** `proto . port : verdict`: the same for NodePorts. */
+  shortcutNodeports: "shortcut-nodeports",
+  /** `addr . proto . port . index : addr . port`: the endpoints behind each entry point. */
+  endpoints: "endpoints",
+  /** `proto . port . index : addr . port`: the endpoints behind each NodePort. */
+  nodeportEndpoints: "nodeport-endpoints",
   /** Addresses NodePorts are served on. */
   nodeportIps: "nodeport-ips",
-  /** `addr . proto . port` — entry points with no usable endpoint at all: rejected before DNAT. */
+  /** `addr . proto . port`: entry points with no usable endpoint at all: rejected before DNAT. */
   noEndpointServices: "no-endpoint-services",
-  /** `proto . port` — NodePorts with no usable endpoint at all: rejected before DNAT. */
+  /** `proto . port`: NodePorts with no usable endpoint at all: rejected before DNAT. */
   noEndpointNodeports: "no-endpoint-nodeports",
-  /** `addr . proto . port` — Local-policy entry points with endpoints elsewhere only: what was not DNATed is dropped. */
+  /** `addr . proto . port`: Local-policy entry points with endpoints elsewhere only: dropped unless DNATed. */
   noLocalEndpointServices: "no-local-endpoint-services",
-  /** `proto . port` — the same for NodePorts. */
+  /** `proto . port`: the same for NodePorts. */
   noLocalEndpointNodeports: "no-local-endpoint-nodeports",
-  /** Allocated ClusterIPs (other ports are rejected). */
+  /** Allocated ClusterIPs: other ports are rejected; traffic from outside the pods is masqueraded. */
   clusterIps: "cluster-ips",
   /** Service CIDRs (unallocated addresses are dropped). */
   serviceCidrs: "service-cidrs",
-  /** `slot : addr . port` — every endpoint slot's address. */
-  slots: "slots",
-  /** `addr . slot` — for hairpin detection: the client is the chosen endpoint. */
-  slotAddrs: "slot-addrs",
-  /** `client . slot` with timeouts — ClientIP session affinity. */
-  affinity: "affinity",
-  /** `addr . proto . port` — LB entry points with loadBalancerSourceRanges. */
+  /** `addr . addr`: every endpoint address twice, to spot hairpin flows (the client is the endpoint). */
+  hairpin: "hairpin",
+  /** `addr . proto . port`: LB entry points with loadBalancerSourceRanges. */
   firewallIps: "firewall-ips",
-  /** `addr . proto . port . source-range` — allowed sources of firewalled entry points. */
+  /** `addr . proto . port . source-range`: allowed sources of firewalled entry points. */
   firewallAllow: "firewall-allow",
 } as const;
 
-/** Shared chains. */
+/** Shared chains of the skeleton. */
 export const CHAIN = {
   services: "services",
-  lb: "endpoint-dnat",
   markMasq: "mark-for-masquerade",
   masquerading: "masquerading",
   firewallCheck: "firewall-check",
@@ -51,17 +61,75 @@ export const CHAIN = {
   clusterIpsCheck: "cluster-ips-check",
 } as const;
 
-/** The chain entered by ClusterIP traffic of a service port. */
-export function serviceChain(portId: string): string {
-  return `svc-${portId}`;
+/**
+ * Where the endpoint indices of a short-circuit set start in the `endpoints`
+ * maps: local and cluster endpoints of one entry point share its key, the
+ * short-circuit (cluster-wide) set from this offset on.
+ */
+export const SHORTCUT_OFFSET = 1 << 20;
+
+/** The most endpoints one entry point can select among (indices stay below {@linkcode SHORTCUT_OFFSET}). */
+export const MAX_ENDPOINTS_PER_SET = SHORTCUT_OFFSET - 1;
+
+/**
+ * How a selection chain treats the packet before it picks an endpoint:
+ * - `plain`: nothing (ClusterIP traffic, whose masquerade was decided in `services`,
+ *   and external traffic of a Local policy, which keeps its source);
+ * - `masq`: masquerade (external traffic of a Cluster policy);
+ * - `shortcut`: masquerade when the node itself is the source (short-circuited
+ *   traffic of a Local policy), then pick among the cluster-wide endpoints.
+ */
+export type PickVariant = "plain" | "masq" | "shortcut";
+
+/** Which map an entry point's endpoints live in. */
+export type EntryKind = "ip" | "nodeport";
+
+/** The shared chain that picks one of `n` endpoints of an entry point at random. */
+export function pickChain(kind: EntryKind, variant: PickVariant, n: number): string {
+  const v = variant === "plain" ? "" : `${variant}-`;
+  return `${kind === "ip" ? "" : "np-"}pick-${v}${n}`;
 }
 
-/** The chain entered by NodePort, external IP and LB traffic of a service port. */
-export function externalChain(portId: string): string {
-  return `ext-${portId}`;
+/** Parses a {@linkcode pickChain} name; undefined for any other name. */
+export function parsePickChain(
+  name: string,
+): { kind: EntryKind; variant: PickVariant; n: number } | undefined {
+  const m = /^(np-)?pick-(?:(masq|shortcut)-)?([1-9][0-9]*)$/.exec(name);
+  if (!m) return undefined;
+  return {
+    kind: m[1] ? "nodeport" : "ip",
+    variant: (m[2] ?? "plain") as PickVariant,
+    n: Number(m[3]),
+  };
 }
 
-/** The endpoint-selection chain of a set ("cluster" or "local") when it needs one (affinity). */
-export function endpointsChain(portId: string, set: "cluster" | "local"): string {
-  return `eps-${set}-${portId}`;
+/** An endpoint's part in affinity object names: address bytes in hex, then the port. */
+export function endpointTag(ip: IpAddr, port: number): string {
+  let hex = "";
+  for (const b of ip.bytes) hex += b.toString(16).padStart(2, "0");
+  return `${hex}-${port}`;
+}
+
+/** Prefix of every ClientIP-affinity object of one service port. */
+export function affinityPrefix(portId: string): string {
+  return `aff-${portId}`;
+}
+
+/** The dynamic set of clients stuck to one endpoint of a service port. */
+export function affinitySet(portId: string, tag: string): string {
+  return `${affinityPrefix(portId)}-ep-${tag}`;
+}
+
+/** The chain that records a client in its endpoint's affinity set and DNATs to the endpoint. */
+export function affinityEndpointChain(portId: string, tag: string): string {
+  return `${affinityPrefix(portId)}-to-${tag}`;
+}
+
+/** The chain that sends a client to its endpoint of `which` set, or picks one. */
+export function affinityChain(
+  portId: string,
+  which: "cluster" | "local",
+  variant: PickVariant,
+): string {
+  return `${affinityPrefix(portId)}-${which}${variant === "plain" ? "" : `-${variant}`}`;
 }

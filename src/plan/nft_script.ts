@@ -1,13 +1,13 @@
 /**
- * Turns a family plan into nft script text: the whole table (a full sync), or
- * only what changed since the last apply (a partial sync). Both are meant to
- * be fed to one `nft -f -`, which applies them as one atomic transaction.
+ * Turns a family plan into nft script text: the whole table (a full sync,
+ * replacing the table or rewriting it in place), only what changed since the
+ * last apply (a partial sync), or the removal of garbage. Each is meant to be
+ * applied as one atomic nft transaction.
  *
  * @module
  */
 
-import type { FamilyChanges, FamilyPlan } from "./family_plan.ts";
-import { SET } from "./names.ts";
+import type { FamilyChanges, FamilyGarbage, FamilyPlan, PlanObject } from "./family_plan.ts";
 
 const CHUNK = 2000;
 
@@ -21,16 +21,23 @@ function pushElements(out: string[], head: string, set: string, items: string[])
   }
 }
 
-/** Sets whose elements are written by the renderer (the affinity set is filled by packets). */
-const RENDERED_SETS = Object.values(SET).filter((s) => s !== SET.affinity);
+function tableName(plan: FamilyPlan): string {
+  return `${plan.ctx.nftFamily} ${plan.ctx.table}`;
+}
 
-/** `add element` statements for every element of every rendered set of table `t`. */
+/** `add element` statements for every element of every skeleton set of table `t`. */
 function pushAllElements(plan: FamilyPlan, t: string, out: string[]): void {
-  for (const set of RENDERED_SETS) {
+  for (const set of plan.skeleton.sets.keys()) {
     const items: string[] = [];
     for (const [k, v] of plan.elements.entries(set)) items.push(elementText(k, v));
     pushElements(out, `add element ${t}`, set, items);
   }
+}
+
+function sortedObjects(plan: FamilyPlan, kind: PlanObject["kind"]): [string, PlanObject][] {
+  return [...plan.objects].filter(([, o]) => o.kind === kind).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0
+  );
 }
 
 /**
@@ -38,11 +45,12 @@ function pushAllElements(plan: FamilyPlan, t: string, out: string[]): void {
  * `add table` + `delete table` makes the delete valid when the table is absent.
  */
 export function renderFamilyFull(plan: FamilyPlan, out: string[]): void {
-  const { ctx, skeleton } = plan;
-  const t = `${ctx.word} ${ctx.table}`;
+  const { skeleton } = plan;
+  const t = tableName(plan);
   out.push(`add table ${t}`, `delete table ${t}`, `table ${t} {`);
   out.push(`\tcomment "service proxy rules, managed by kube-nft-proxy; do not edit"`);
-  for (const s of skeleton.sets) out.push(`\t${s}`);
+  for (const decl of skeleton.sets.values()) out.push(`\t${decl}`);
+  for (const [, o] of sortedObjects(plan, "set")) out.push(`\t${(o as { decl: string }).decl}`);
   for (const b of skeleton.baseChains) {
     out.push(
       `\tchain ${b.name} {`,
@@ -56,25 +64,88 @@ export function renderFamilyFull(plan: FamilyPlan, out: string[]): void {
     for (const r of rules) out.push(`\t\t${r}`);
     out.push("\t}");
   };
+  // Declare every chain before any rule jumps to it.
+  for (const name of skeleton.chains.keys()) out.push(`\tchain ${name} {`, "\t}");
+  const objectChains = sortedObjects(plan, "chain");
+  for (const [name] of objectChains) out.push(`\tchain ${name} {`, "\t}");
   for (const [name, rules] of skeleton.chains) chain(name, rules);
-  const names = [...plan.chains.keys()].sort();
-  for (const name of names) chain(name, plan.chains.get(name)!);
+  for (const [name, o] of objectChains) chain(name, (o as { rules: readonly string[] }).rules);
   out.push("}");
   pushAllElements(plan, t, out);
 }
 
-/** The partial script of one family; empty when nothing changed. */
+/**
+ * A full script that rewrites the table in place instead of replacing it:
+ * every chain is flushed and refilled, every shared set and map is flushed and
+ * refilled, objects that are gone are deleted, all in one transaction. Unlike
+ * {@linkcode renderFamilyFull} it keeps the ClientIP-affinity sets' contents,
+ * so a resync (or a restart) does not reset session affinity.
+ */
+export function renderFamilyFullInPlace(
+  plan: FamilyPlan,
+  kernel: ReadonlyMap<string, PlanObject>,
+  out: string[],
+): void {
+  const { skeleton } = plan;
+  const t = tableName(plan);
+  const stale = [...kernel].filter(([name]) => !plan.objects.has(name));
+  const sets = sortedObjects(plan, "set");
+  const chains = sortedObjects(plan, "chain");
+  // 1. Make sure every object exists (a table block only adds what is missing).
+  out.push(`table ${t} {`);
+  for (const decl of skeleton.sets.values()) out.push(`\t${decl}`);
+  for (const [, o] of sets) out.push(`\t${(o as { decl: string }).decl}`);
+  for (const b of skeleton.baseChains) {
+    out.push(
+      `\tchain ${b.name} {`,
+      `\t\ttype ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`,
+      "\t}",
+    );
+  }
+  const regular = [...skeleton.chains.keys(), ...chains.map(([n]) => n)];
+  for (const name of regular) out.push(`\tchain ${name} {`, "\t}");
+  out.push("}");
+  // 2. Empty the chains (the stale ones too: they may reference what is deleted next), and the
+  // shared sets; 3. drop what is gone; 4. refill.
+  for (const b of skeleton.baseChains) out.push(`flush chain ${t} ${b.name}`);
+  for (const name of regular) out.push(`flush chain ${t} ${name}`);
+  for (const [name, o] of stale) if (o.kind === "chain") out.push(`flush chain ${t} ${name}`);
+  for (const [name, decl] of skeleton.sets) out.push(`flush ${decl.split(" ")[0]} ${t} ${name}`);
+  for (const [name, o] of stale) if (o.kind === "chain") out.push(`delete chain ${t} ${name}`);
+  for (const [name, o] of stale) {
+    if (o.kind === "set") out.push(`delete ${o.decl.split(" ")[0]} ${t} ${name}`);
+  }
+  const rules = (name: string, list: readonly string[]) => {
+    for (const r of list) out.push(`add rule ${t} ${name} ${r}`);
+  };
+  for (const b of skeleton.baseChains) rules(b.name, b.rules);
+  for (const [name, list] of skeleton.chains) rules(name, list);
+  for (const [name, o] of chains) rules(name, (o as { rules: readonly string[] }).rules);
+  pushAllElements(plan, t, out);
+}
+
+/** The partial script of one family; returns the number of operations (0: nothing changed). */
 export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: string[]): number {
-  const t = `${plan.ctx.word} ${plan.ctx.table}`;
+  const t = tableName(plan);
   let ops = 0;
-  for (const [name, rules] of c.chainsSet) {
-    if (c.chainsExisting.has(name)) out.push(`flush chain ${t} ${name}`);
-    else out.push(`add chain ${t} ${name}`);
+  for (const decl of c.setsAdded.values()) {
+    out.push(`add ${decl}`.replace(/^add (set|map) (\S+) /, `add $1 ${t} $2 `));
     ops++;
-    for (const r of rules) {
-      out.push(`add rule ${t} ${name} ${r}`);
-      ops++;
-    }
+  }
+  // New chains first (empty), so that rules and verdicts may name any of them.
+  for (const name of c.chainsAdded.keys()) {
+    out.push(`add chain ${t} ${name}`);
+    ops++;
+  }
+  for (const [name, rules] of c.chainsChanged) {
+    out.push(`flush chain ${t} ${name}`);
+    ops++;
+    for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
+    ops += rules.length;
+  }
+  for (const [name, rules] of c.chainsAdded) {
+    for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
+    ops += rules.length;
   }
   for (const [set, keys] of c.elementsDeleted) {
     pushElements(out, `delete element ${t}`, set, keys);
@@ -84,64 +155,25 @@ export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: str
     pushElements(out, `add element ${t}`, set, kvs.map(([k, v]) => elementText(k, v)));
     ops += kvs.length;
   }
-  // A deleted chain may still be the target of another deleted chain's goto: flush them all first.
-  for (const name of c.chainsDeleted) out.push(`flush chain ${t} ${name}`);
-  for (const name of c.chainsDeleted) {
-    out.push(`delete chain ${t} ${name}`);
-    ops++;
-  }
   return ops;
 }
 
-/**
- * A full script that rewrites the table in place instead of replacing it:
- * every chain is flushed and refilled, every rendered set and map is flushed
- * and refilled, chains that are gone are deleted, all in one transaction.
- * Unlike {@linkcode renderFamilyFull} it keeps the `affinity` set, so a
- * periodic full resync does not reset ClientIP session affinity.
- * `known` holds the per-service chains the kernel may still have.
- */
-export function renderFamilyFullInPlace(
-  plan: FamilyPlan,
-  known: Iterable<string>,
-  out: string[],
-): void {
-  const { ctx, skeleton } = plan;
-  const t = `${ctx.word} ${ctx.table}`;
-  const stale = [...known].filter((n) => !plan.chains.has(n));
-  const names = [...plan.chains.keys()].sort();
-  // 1. Make sure every object exists (a table block only adds what is missing).
-  out.push(`table ${t} {`);
-  for (const s of skeleton.sets) out.push(`\t${s}`);
-  for (const b of skeleton.baseChains) {
-    out.push(
-      `\tchain ${b.name} {`,
-      `\t\ttype ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`,
-      "\t}",
-    );
+/** The garbage-collection script of one family; returns the number of operations. */
+export function renderFamilyGarbage(plan: FamilyPlan, g: FamilyGarbage, out: string[]): number {
+  const t = tableName(plan);
+  let ops = 0;
+  for (const [set, keys] of g.elements) {
+    pushElements(out, `delete element ${t}`, set, keys);
+    ops += keys.length;
   }
-  const allChains = [
-    ...skeleton.baseChains.map((b) => b.name),
-    ...skeleton.chains.keys(),
-    ...names,
-    ...stale,
-  ];
-  for (const name of [...skeleton.chains.keys(), ...names, ...stale]) {
-    out.push(`\tchain ${name} {`, "\t}");
+  // A gone chain may still jump to another gone chain or name a gone set: flush them all first.
+  for (const name of g.chains) out.push(`flush chain ${t} ${name}`);
+  for (const name of g.chains) out.push(`delete chain ${t} ${name}`);
+  const kernel = plan.kernelObjects;
+  for (const name of g.sets) {
+    const o = kernel?.get(name);
+    const kind = o?.kind === "set" ? o.decl.split(" ")[0] : "set";
+    out.push(`delete ${kind} ${t} ${name}`);
   }
-  out.push("}");
-  // 2. Empty them, 3. drop what is gone, 4. refill.
-  for (const name of allChains) out.push(`flush chain ${t} ${name}`);
-  for (const decl of skeleton.sets) {
-    const [kind, name] = decl.split(" ");
-    if (name !== SET.affinity) out.push(`flush ${kind} ${t} ${name}`);
-  }
-  for (const name of stale) out.push(`delete chain ${t} ${name}`);
-  const rules = (name: string, list: readonly string[]) => {
-    for (const r of list) out.push(`add rule ${t} ${name} ${r}`);
-  };
-  for (const b of skeleton.baseChains) rules(b.name, b.rules);
-  for (const [name, list] of skeleton.chains) rules(name, list);
-  for (const name of names) rules(name, plan.chains.get(name)!);
-  pushAllElements(plan, t, out);
+  return ops + g.chains.length + g.sets.length;
 }

@@ -36,6 +36,8 @@ export interface ProxySettings {
   serviceCIDRs: Cidr[];
   /** Addresses of this host's interfaces, used with CIDR `nodePortAddresses`. */
   localAddresses?: IpAddr[];
+  /** Most clients remembered per endpoint of a ClientIP-affinity Service. @default 65536 */
+  affinityMaxClients?: number;
 }
 
 /** How pod traffic is recognised on this node, or undefined when detection is off. */
@@ -114,6 +116,7 @@ export function familyContexts(
       serviceCIDRs,
       nodeIPs: node.addresses,
       node: { name: node.name, zone: node.zone },
+      affinityMaxClients: s.affinityMaxClients,
     });
   });
 }

@@ -1,42 +1,63 @@
 /**
  * The desired ruleset of both families, and the scripts that program it:
- * a full script (replace both tables atomically) or a partial one (only what
- * changed since the last apply).
+ * a full script (replace both tables atomically, or rewrite them in place
+ * once the kernel's state is known), a partial one (only what changed since
+ * the last apply), or a garbage collection (what nothing reaches any more).
  *
  * @module
  */
 
-import { type FamilyChanges, FamilyPlan } from "./family_plan.ts";
+import {
+  type FamilyGarbage,
+  FamilyPlan,
+  type PlanObject,
+  type ServiceDecisions,
+} from "./family_plan.ts";
 import type { FamilyContext } from "./family_context.ts";
-import { renderFamilyChanges, renderFamilyFull, renderFamilyFullInPlace } from "./nft_script.ts";
+import {
+  renderFamilyChanges,
+  renderFamilyFull,
+  renderFamilyFullInPlace,
+  renderFamilyGarbage,
+} from "./nft_script.ts";
 import type { ServicePortInfo } from "../model/service_port.ts";
 import type { EndpointsByPort } from "../model/endpoints.ts";
 import type { ModelProblem } from "../model/problems.ts";
-import type { ServicePortSummary } from "./service_fragment.ts";
 
 /** A script and how many nft operations it holds. */
 export interface Script {
   text: string;
-  /** Number of chains, rules and elements written or deleted (partial scripts). */
+  /** Number of chains, rules and elements written or deleted (partial and garbage scripts). */
   operations: number;
 }
 
 /** Desired state of both families' tables. */
 export class RulesetPlan {
   readonly families: FamilyPlan[];
+  #pendingGarbage?: FamilyGarbage[];
 
   constructor(contexts: FamilyContext[]) {
     this.families = contexts.map((c) => new FamilyPlan(c));
   }
 
-  /** Sets one Service's ports and endpoints in every family; returns each family's port summaries. */
+  /**
+   * Sets one Service's ports and endpoints in every family; returns each
+   * family's decisions. Throws {@linkcode ServiceTooLargeError} (the Service is
+   * then absent from every family) when a family's fragment exceeds `limit`.
+   */
   setService(
     key: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
     report: (p: ModelProblem) => void = () => {},
-  ): Map<string, ServicePortSummary>[] {
-    return this.families.map((f) => f.setService(key, ports, endpoints, report));
+    limit = Infinity,
+  ): ServiceDecisions[] {
+    try {
+      return this.families.map((f) => f.setService(key, ports, endpoints, report, limit));
+    } catch (e) {
+      this.removeService(key);
+      throw e;
+    }
   }
 
   /** Removes one Service from every family. */
@@ -44,57 +65,65 @@ export class RulesetPlan {
     for (const f of this.families) f.removeService(key);
   }
 
-  /** Per-service chains the kernel may hold, per family, as of the last successful apply. */
-  #appliedChains?: Set<string>[];
-
   /**
-   * The full script: both tables replaced in one transaction. After a
-   * successful apply of this plan, it rewrites the tables in place instead
-   * (same result, but ClientIP affinity entries survive).
+   * The full script: both tables replaced in one transaction, or rewritten in
+   * place where the kernel's objects are known (after an apply, or adopted
+   * from a previous run): same result, but ClientIP affinity survives.
    */
   fullScript(): Script {
     const out: string[] = [];
-    this.families.forEach((f, i) => {
-      if (this.#appliedChains) renderFamilyFullInPlace(f, this.#appliedChains[i], out);
+    for (const f of this.families) {
+      const kernel = f.kernelObjects;
+      if (kernel) renderFamilyFullInPlace(f, kernel, out);
       else renderFamilyFull(f, out);
-    });
+    }
     out.push("");
     return { text: out.join("\n"), operations: 0 };
   }
 
-  /** Records a successful apply of `kind`: later full scripts may rewrite in place. */
-  markApplied(kind: "full" | "partial"): void {
-    if (kind === "full" || !this.#appliedChains) {
-      this.#appliedChains = this.families.map((f) => new Set(f.chains.keys()));
-      return;
-    }
-    this.#lastChanges?.forEach((c, i) => {
-      for (const name of c.chainsSet.keys()) this.#appliedChains![i].add(name);
-      for (const name of c.chainsDeleted) this.#appliedChains![i].delete(name);
-    });
-  }
-
-  #lastChanges?: FamilyChanges[];
-
-  /** Forgets what the kernel holds: the next full script replaces the tables. */
-  markUnknown(): void {
-    this.#appliedChains = undefined;
-  }
-
-  /** The partial script since the last {@linkcode clearChanges}; empty text when nothing changed. */
+  /** The partial script since the last apply; empty text when nothing changed. */
   partialScript(): Script {
     const out: string[] = [];
     let operations = 0;
-    this.#lastChanges = this.families.map((f) => f.changes());
+    for (const f of this.families) operations += renderFamilyChanges(f, f.changes(), out);
+    if (out.length > 0) out.push("");
+    return { text: out.join("\n"), operations };
+  }
+
+  /** The garbage-collection script; empty text when there is no garbage. */
+  garbageScript(): Script {
+    const out: string[] = [];
+    let operations = 0;
+    this.#pendingGarbage = this.families.map((f) => f.garbage());
     this.families.forEach((f, i) =>
-      operations += renderFamilyChanges(f, this.#lastChanges![i], out)
+      operations += renderFamilyGarbage(f, this.#pendingGarbage![i], out)
     );
     if (out.length > 0) out.push("");
     return { text: out.join("\n"), operations };
   }
 
-  /** Forgets recorded changes: call after a successful apply. */
-  clearChanges(): void {
-    for (const f of this.families) f.clearChanges();
+  /** Whether a garbage collection has anything to do. */
+  get hasGarbage(): boolean {
+    return this.families.some((f) => f.hasGarbage);
+  }
+
+  /** Records a successful apply of a script of `kind`. */
+  applied(kind: "full" | "partial" | "garbage"): void {
+    this.families.forEach((f, i) => {
+      if (kind === "full") f.fullApplied();
+      else if (kind === "partial") f.partialApplied();
+      else if (this.#pendingGarbage) f.garbageCollected(this.#pendingGarbage[i]);
+    });
+    if (kind === "garbage") this.#pendingGarbage = undefined;
+  }
+
+  /** Forgets what the kernel holds: the next full script replaces the tables. */
+  markUnknown(): void {
+    for (const f of this.families) f.markUnknown();
+  }
+
+  /** Adopts the objects a previous run left in the kernel, per family (see {@linkcode FamilyPlan.adopt}). */
+  adopt(objects: Map<string, PlanObject>[]): void {
+    this.families.forEach((f, i) => f.adopt(objects[i]));
   }
 }

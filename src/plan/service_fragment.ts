@@ -1,203 +1,246 @@
 /**
- * Renders one service port, in one family, into a fragment: its chains and
- * its elements in the shared maps. This is the one place that decides how a
- * Service's entry points, policies, masquerading and endpoint choice look in
- * nft.
+ * Renders one service port, in one family, into a fragment: its elements in
+ * the shared maps, and (with ClientIP affinity only) its own chains and sets.
+ * The decision itself comes from {@linkcode decideServicePort}; this module
+ * only says how it looks in nft.
  *
- * Layout (all per-service state lives in elements of shared maps, so that
- * the kernel's cost stays linear in the number of services):
- * - `service-ips[clusterIP . proto . port] = goto svc-<id>`; external IPs and
- *   LB IPs map to `goto ext-<id>`, NodePorts via `service-nodeports`.
- * - An endpoint set is a block of slots; choosing an endpoint is
- *   `ct mark set numgen random mod N offset base`, then `goto endpoint-dnat`,
- *   whose single rule DNATs through the shared `slots` map.
- * - Entry points without any usable endpoint get an element in
- *   `no-endpoint-services` / `no-endpoint-nodeports` (rejected); Local-policy
- *   entry points with endpoints elsewhere only get one in
- *   `no-local-endpoint-services` / `-nodeports` (dropped unless DNATed).
+ * Layout (per-service state lives in map elements, so the kernel's cost stays
+ * linear in the number of Services and a change touches elements only):
+ * - `service-ips[addr . proto . port] = goto pick-N` (or `pick-masq-N`), and
+ *   `endpoints[addr . proto . port . i] = endpoint` for i in 0..N-1: the
+ *   shared chain `pick-N` DNATs through `endpoints` with `numgen random mod N`.
+ *   NodePorts use `service-nodeports` and `nodeport-endpoints` the same way.
+ * - externalTrafficPolicy Local: `shortcut-ips` sends pods and the node to
+ *   `pick-shortcut-N`, whose endpoints sit at index offset SHORTCUT_OFFSET.
+ * - No endpoint at all: `no-endpoint-*` (rejected); a Local policy with
+ *   endpoints elsewhere only: `no-local-endpoint-*` (dropped unless DNATed).
+ * - ClientIP affinity: like upstream, a dynamic set and a chain per endpoint
+ *   (clients stick to an endpoint while it exists, across scaling, restarts and
+ *   resyncs), and a chain per endpoint set that looks the client up or picks.
  *
  * @module
  */
 
 import type { ServicePortInfo } from "../model/service_port.ts";
 import type { EndpointInfo } from "../model/endpoints.ts";
-import { type CategorizedEndpoints, categorizeEndpoints } from "../model/categorize.ts";
+import { type Cidr, cidrContains } from "../model/ip.ts";
 import type { FamilyContext } from "./family_context.ts";
-import { addElement, emptyFragment, type Fragment } from "./fragment.ts";
-import { CHAIN, endpointsChain, externalChain, serviceChain, SET } from "./names.ts";
-import type { SlotAllocator } from "./slot_allocator.ts";
-import { cidrContains } from "../model/ip.ts";
+import { addElement, type Fragment } from "./fragment.ts";
+import {
+  affinityChain,
+  affinityEndpointChain,
+  affinitySet,
+  CHAIN,
+  endpointTag,
+  type EntryKind,
+  pickChain,
+  type PickVariant,
+  SET,
+  SHORTCUT_OFFSET,
+} from "./names.ts";
+import {
+  decideServicePort,
+  dnatTargets,
+  type EndpointSetName,
+  type EntryAction,
+  type ServicePortPolicy,
+} from "./service_policy.ts";
+import { disjointCidrs } from "./disjoint_cidrs.ts";
+import { hostPrefix } from "./nft_vocabulary.ts";
 
-/** What a fragment tells the rest of the proxy (health checks, metrics). */
-export interface ServicePortSummary {
-  categorized: CategorizedEndpoints;
-  /** Local endpoints usable for external traffic (for health-check node ports). */
-  localEndpointCount: number;
+/** The value an endpoint has in the `endpoints` maps. */
+export function endpointValue(ep: EndpointInfo): string {
+  return `${ep.ip.text} . ${ep.port}`;
 }
 
-/** A rendered service port in one family. */
-export interface ServicePortFragment {
-  fragment: Fragment;
-  summary?: ServicePortSummary;
-  /** Slot owners this fragment holds (to release when it goes away). */
-  slotOwners: string[];
-}
+/** The previous value at one index of an entry point (for stable placement). */
+export type PreviousEndpoint = (set: string, key: string) => string | undefined;
 
-/** Renders one service port for one family; returns an empty fragment when it has no IP in this family. */
+/**
+ * Renders one service port for one family into `f`; returns its decision
+ * (undefined when the port has no ClusterIP of this family).
+ */
 export function renderServicePort(
   sp: ServicePortInfo,
   allEndpoints: readonly EndpointInfo[],
   ctx: FamilyContext,
-  slots: SlotAllocator,
-  previousSlot: (slot: number) => string | undefined = () => undefined,
-): ServicePortFragment {
-  const f = emptyFragment();
-  const clusterIP = sp.clusterIPs.find((ip) => ip.family === ctx.family);
-  if (!clusterIP) return { fragment: f, slotOwners: [] };
-  const w = ctx.word;
+  f: Fragment,
+  previous: PreviousEndpoint = () => undefined,
+): ServicePortPolicy | undefined {
+  const policy = decideServicePort(sp, allEndpoints, {
+    family: ctx.family,
+    node: ctx.node,
+    servesNodePorts: ctx.nodePortAll || ctx.nodePortIPs.length > 0,
+  });
+  if (!policy) return undefined;
   const proto = sp.protocol;
-  const externalIPs = [...sp.externalIPs, ...sp.loadBalancerIPs].filter((ip) =>
-    ip.family === ctx.family
-  );
-  const lbIPs = sp.loadBalancerIPs.filter((ip) => ip.family === ctx.family);
-  const nodePort = ctx.nodePortAll || ctx.nodePortIPs.length > 0 ? sp.nodePort : 0;
-  const externallyAccessible = sp.nodePort > 0 || externalIPs.length > 0;
-  const endpoints = allEndpoints.filter((ep) => ep.ip.family === ctx.family);
-  const cat = categorizeEndpoints(endpoints, {
-    internalPolicyLocal: sp.internalPolicyLocal,
-    externalPolicyLocal: sp.externalPolicyLocal,
-    externallyAccessible,
-  }, ctx.node);
-
-  const owners: string[] = [];
-  // Selection: the statement that picks an endpoint of a set and DNATs to it.
-  const selectors = new Map<"cluster" | "local", string | undefined>();
-  const selector = (which: "cluster" | "local"): string | undefined => {
-    if (selectors.has(which)) return selectors.get(which);
-    const eps = which === "cluster" ? cat.cluster : cat.local;
-    let sel: string | undefined;
-    if (eps && eps.length > 0) {
-      const owner = `${ctx.family}|${sp.id}|${which}`;
-      owners.push(owner);
-      const block = slots.assign(owner, eps.length);
-      placeInSlots(eps, block.base, previousSlot).forEach((ep, i) => {
-        const slot = String(block.base + i);
-        addElement(f, SET.slots, slot, `${ep.ip.text} . ${ep.port}`);
-        addElement(f, SET.slotAddrs, `${ep.ip.text} . ${slot}`);
-      });
-      const pick = eps.length === 1
-        ? `ct mark set ${block.base}`
-        : `ct mark set numgen random mod ${eps.length} offset ${block.base}`;
-      if (sp.affinityTimeoutSeconds > 0) {
-        const chain = endpointsChain(sp.id, which);
-        const remember =
-          `update @${SET.affinity} { ${w} saddr . ct mark timeout ${sp.affinityTimeoutSeconds}s }`;
-        const rules = eps.map((_, i) =>
-          `ct mark set ${
-            block.base + i
-          } ${w} saddr . ct mark @${SET.affinity} ${remember} goto ${CHAIN.lb}`
-        );
-        rules.push(`${pick} ${remember} goto ${CHAIN.lb}`);
-        f.chains.set(chain, rules);
-        sel = `goto ${chain}`;
-      } else {
-        sel = `${pick} goto ${CHAIN.lb}`;
-      }
-    }
-    selectors.set(which, sel);
-    return sel;
-  };
-
-  // --- ClusterIP (internal traffic) ---
-  const key = `${clusterIP.text} . ${proto} . ${sp.port}`;
-  addElement(f, SET.clusterIps, clusterIP.text);
-  const internalSel = selector(sp.internalPolicyLocal ? "local" : "cluster");
-  if (internalSel) {
-    const rules: string[] = [];
-    if (ctx.masqueradeAll) rules.push(`jump ${CHAIN.markMasq}`);
-    else if (ctx.nonPodSource) rules.push(`${ctx.nonPodSource} jump ${CHAIN.markMasq}`);
-    rules.push(internalSel);
-    f.chains.set(serviceChain(sp.id), rules);
-    addElement(f, SET.serviceIps, key, `goto ${serviceChain(sp.id)}`);
-  } else {
-    // No endpoint for internal traffic: reject, or drop when Local has endpoints elsewhere.
-    addElement(f, cat.hasAnyEndpoints ? SET.noLocalEndpointServices : SET.noEndpointServices, key);
+  const affinity = sp.affinityTimeoutSeconds > 0;
+  if (affinity) renderAffinityObjects(sp, policy, ctx, f);
+  for (const ep of dnatTargets(policy)) {
+    addElement(f, SET.hairpin, `${ep.ip.text} . ${ep.ip.text}`);
   }
 
-  // --- NodePort, external IPs, LB IPs (external traffic) ---
-  if (nodePort > 0 || externalIPs.length > 0) {
-    const ext = externalChain(sp.id);
-    const rules: string[] = [];
-    let externalVerdict: "drop" | "reject" | undefined; // for traffic that is not DNATed
-    if (!sp.externalPolicyLocal) {
-      const sel = selector("cluster");
-      if (sel) rules.push(`jump ${CHAIN.markMasq}`, sel);
-      else externalVerdict = "reject";
-    } else {
-      const clusterSel = selector("cluster");
-      if (clusterSel) {
-        if (ctx.podSource) rules.push(`${ctx.podSource} ${clusterSel}`);
-        rules.push(
-          `fib saddr type local jump ${CHAIN.markMasq}`,
-          `fib saddr type local ${clusterSel}`,
-        );
-      }
-      const localSel = selector("local");
-      if (localSel) rules.push(localSel);
-      else externalVerdict = cat.hasAnyEndpoints ? "drop" : "reject";
+  const entry = (kind: EntryKind, key: string, action: EntryAction, shortcut: boolean) => {
+    const [vmap, endpointsMap] = kind === "ip"
+      ? [shortcut ? SET.shortcutIps : SET.serviceIps, SET.endpoints]
+      : [shortcut ? SET.shortcutNodeports : SET.serviceNodeports, SET.nodeportEndpoints];
+    if (action.action !== "dnat") {
+      const set = action.action === "reject"
+        ? (kind === "ip" ? SET.noEndpointServices : SET.noEndpointNodeports)
+        : (kind === "ip" ? SET.noLocalEndpointServices : SET.noLocalEndpointNodeports);
+      addElement(f, set, key);
+      return;
     }
-    if (rules.length > 0) f.chains.set(ext, rules);
-    for (const ip of externalIPs) {
-      const k = `${ip.text} . ${proto} . ${sp.port}`;
-      if (rules.length > 0) addElement(f, SET.serviceIps, k, `goto ${ext}`);
-      if (externalVerdict === "reject") addElement(f, SET.noEndpointServices, k);
-      if (externalVerdict === "drop") addElement(f, SET.noLocalEndpointServices, k);
+    const variant: PickVariant = shortcut
+      ? "shortcut"
+      : action.masquerade === "always"
+      ? "masq"
+      : "plain";
+    if (affinity) {
+      addElement(f, vmap, key, `goto ${affinityChain(sp.id, action.set, variant)}`);
+      return;
     }
-    if (nodePort > 0) {
-      const k = `${proto} . ${nodePort}`;
-      if (rules.length > 0) addElement(f, SET.serviceNodeports, k, `goto ${ext}`);
-      if (externalVerdict === "reject") addElement(f, SET.noEndpointNodeports, k);
-      if (externalVerdict === "drop") addElement(f, SET.noLocalEndpointNodeports, k);
+    const n = action.endpoints.length;
+    addElement(f, vmap, key, `goto ${pickChain(kind, variant, n)}`);
+    const base = shortcut ? SHORTCUT_OFFSET : 0;
+    const placed = placeEndpoints(
+      action.endpoints,
+      (i) => previous(endpointsMap, `${key} . ${base + i}`),
+    );
+    for (let i = 0; i < n; i++) {
+      addElement(f, endpointsMap, `${key} . ${base + i}`, endpointValue(placed[i]));
     }
-    // loadBalancerSourceRanges: a firewall on LB IPs only.
-    if (sp.hasSourceRanges && lbIPs.length > 0) {
-      const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === ctx.family);
-      const coversNode = ranges.some((r) => ctx.nodeIPs.some((ip) => cidrContains(r, ip)));
-      for (const ip of lbIPs) {
-        const k = `${ip.text} . ${proto} . ${sp.port}`;
-        addElement(f, SET.firewallIps, k);
-        for (const r of ranges) addElement(f, SET.firewallAllow, `${k} . ${r.text}`);
-        if (coversNode) {
-          for (const src of lbIPs) {
-            addElement(f, SET.firewallAllow, `${k} . ${src.text}/${ctx.family === 4 ? 32 : 128}`);
-          }
-        }
-      }
+  };
+
+  // ClusterIP.
+  const clusterKey = `${policy.clusterIP.text} . ${proto} . ${sp.port}`;
+  addElement(f, SET.clusterIps, policy.clusterIP.text);
+  entry("ip", clusterKey, policy.internal, false);
+  // External IPs, LB IPs, NodePort.
+  if (policy.external) {
+    const keys: [EntryKind, string][] = policy.externalIPs.map((ip) => [
+      "ip",
+      `${ip.text} . ${proto} . ${sp.port}`,
+    ]);
+    if (policy.nodePort > 0) keys.push(["nodeport", `${proto} . ${policy.nodePort}`]);
+    for (const [kind, key] of keys) {
+      entry(kind, key, policy.external, false);
+      if (policy.shortcut) entry(kind, key, policy.shortcut, true);
+    }
+    renderFirewall(sp, policy, ctx, f);
+  }
+  return policy;
+}
+
+/** loadBalancerSourceRanges: a firewall on LB IPs only, from this family's ranges only. */
+function renderFirewall(
+  sp: ServicePortInfo,
+  policy: ServicePortPolicy,
+  ctx: FamilyContext,
+  f: Fragment,
+): void {
+  const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === ctx.family);
+  // As upstream: a family without a (valid) range of its own has no firewall.
+  if (ranges.length === 0 || policy.loadBalancerIPs.length === 0) return;
+  const allowed: Cidr[] = [...ranges];
+  // A range covering a node address also lets the LB IPs themselves in (traffic that hairpins
+  // through the load balancer arrives from them).
+  if (ranges.some((r) => ctx.nodeIPs.some((ip) => cidrContains(r, ip)))) {
+    const bits = hostPrefix(ctx.family);
+    for (const ip of policy.loadBalancerIPs) {
+      allowed.push({ family: ip.family, prefix: bits, addr: ip, text: `${ip.text}/${bits}` });
     }
   }
-
-  const localCount = (cat.local ?? []).filter((ep) => ep.ready).length;
-  return {
-    fragment: f,
-    slotOwners: owners,
-    summary: { categorized: cat, localEndpointCount: localCount },
-  };
+  const disjoint = disjointCidrs(allowed);
+  for (const ip of policy.loadBalancerIPs) {
+    const k = `${ip.text} . ${sp.protocol} . ${sp.port}`;
+    addElement(f, SET.firewallIps, k);
+    for (const r of disjoint) addElement(f, SET.firewallAllow, `${k} . ${r.text}`);
+  }
 }
 
 /**
- * Orders endpoints over the slots `base .. base+N-1` so that an endpoint that
- * already had one of those slots keeps it: a rollout that replaces one pod
- * changes one slot, not all of them. Any order gives the same equal weights.
+ * ClientIP affinity, as upstream: each endpoint has a dynamic set of the
+ * clients that used it recently and a chain that records the client and
+ * DNATs; each endpoint set has a chain that sends a known client to its
+ * endpoint, or picks one at random.
  */
-export function placeInSlots(
+function renderAffinityObjects(
+  sp: ServicePortInfo,
+  policy: ServicePortPolicy,
+  ctx: FamilyContext,
+  f: Fragment,
+): void {
+  const w = ctx.nftFamily;
+  const to = (ep: EndpointInfo) =>
+    ctx.family === 6 ? `[${ep.ip.text}]:${ep.port}` : `${ep.ip.text}:${ep.port}`;
+  for (const ep of dnatTargets(policy)) {
+    const tag = endpointTag(ep.ip, ep.port);
+    const set = affinitySet(sp.id, tag);
+    f.sets.set(
+      set,
+      `set ${set} { type ${ctx.addrType}; flags dynamic,timeout; size ${ctx.affinityMaxClients}; }`,
+    );
+    f.chains.set(affinityEndpointChain(sp.id, tag), [
+      `update @${set} { ${w} saddr timeout ${sp.affinityTimeoutSeconds}s }`,
+      `meta l4proto ${sp.protocol} dnat ${w} to ${to(ep)}`,
+    ]);
+  }
+  const variants = new Map<EndpointSetName, Set<PickVariant>>();
+  const note = (a: EntryAction | undefined, variant: PickVariant) => {
+    if (a?.action !== "dnat") return;
+    if (!variants.has(a.set)) variants.set(a.set, new Set());
+    variants.get(a.set)!.add(variant);
+  };
+  note(policy.internal, "plain");
+  note(
+    policy.external,
+    policy.external?.action === "dnat" && policy.external.masquerade === "always"
+      ? "masq"
+      : "plain",
+  );
+  note(policy.shortcut, "shortcut");
+  for (const [which, used] of variants) {
+    const eps = which === "cluster" ? policy.categorized.cluster! : policy.categorized.local!;
+    const main = affinityChain(sp.id, which, "plain");
+    const chains = eps.map((ep) => affinityEndpointChain(sp.id, endpointTag(ep.ip, ep.port)));
+    const rules = eps.map((ep, i) =>
+      `${w} saddr @${affinitySet(sp.id, endpointTag(ep.ip, ep.port))} goto ${chains[i]}`
+    );
+    rules.push(
+      chains.length === 1
+        ? `goto ${chains[0]}`
+        : `numgen random mod ${chains.length} vmap { ${
+          chains.map((c, i) => `${i} : goto ${c}`).join(", ")
+        } }`,
+    );
+    f.chains.set(main, rules);
+    if (used.has("masq")) {
+      f.chains.set(affinityChain(sp.id, which, "masq"), [`jump ${CHAIN.markMasq}`, `goto ${main}`]);
+    }
+    if (used.has("shortcut")) {
+      f.chains.set(affinityChain(sp.id, which, "shortcut"), [
+        `fib saddr type local jump ${CHAIN.markMasq}`,
+        `goto ${main}`,
+      ]);
+    }
+  }
+}
+
+/**
+ * Orders endpoints over the indices `0..N-1` of an entry point so that an
+ * endpoint that already had one of those indices keeps it: a rollout that
+ * replaces one pod changes one element, not all of them. Any order gives the
+ * same equal weights.
+ */
+export function placeEndpoints(
   eps: readonly EndpointInfo[],
-  base: number,
-  previousSlot: (slot: number) => string | undefined,
+  previousAt: (index: number) => string | undefined,
 ): EndpointInfo[] {
   const placed: (EndpointInfo | undefined)[] = new Array(eps.length);
-  const byValue = new Map(eps.map((ep) => [`${ep.ip.text} . ${ep.port}`, ep]));
+  const byValue = new Map(eps.map((ep) => [endpointValue(ep), ep]));
   for (let i = 0; i < eps.length; i++) {
-    const prev = previousSlot(base + i);
+    const prev = previousAt(i);
     const ep = prev === undefined ? undefined : byValue.get(prev);
     if (ep) {
       placed[i] = ep;

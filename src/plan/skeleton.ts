@@ -1,7 +1,8 @@
 /**
  * The fixed part of each family's table: declarations of the shared maps and
  * sets, the base chains hooked into netfilter, and the shared chains. It
- * depends only on the configuration and this node, never on Services.
+ * depends only on the configuration and this node, never on Services; the
+ * per-Service state lives in elements of its maps.
  *
  * Hooks and priorities:
  * - filter prerouting/output at -110 (before DNAT): loadBalancerSourceRanges,
@@ -12,13 +13,14 @@
  *   connections still addressed to a Local-policy entry point had no local
  *   endpoint (drop), a ClusterIP's other ports are rejected and unallocated
  *   service addresses dropped;
- * - nat postrouting at 100 (srcnat): masquerade packets carrying the mark bit.
+ * - nat postrouting at 100 (srcnat): masquerade packets carrying the mark bit,
+ *   and hairpin flows.
  *
  * @module
  */
 
 import type { FamilyContext } from "./family_context.ts";
-import { CHAIN, SET } from "./names.ts";
+import { CHAIN, type EntryKind, type PickVariant, SET, SHORTCUT_OFFSET } from "./names.ts";
 
 /** A base chain: hook header plus rules. */
 export interface BaseChain {
@@ -31,8 +33,8 @@ export interface BaseChain {
 
 /** The declarations and rules of the skeleton. */
 export interface Skeleton {
-  /** `set NAME { ... }` / `map NAME { ... }` declarations (one line each). */
-  sets: string[];
+  /** `set NAME { ... }` / `map NAME { ... }` declarations, by name (one line each). */
+  sets: Map<string, string>;
   baseChains: BaseChain[];
   /** Shared regular chains with their rules. */
   chains: Map<string, string[]>;
@@ -40,26 +42,49 @@ export interface Skeleton {
   elements: Map<string, string[]>;
 }
 
+/** The `addr . proto . port` key of a packet's destination. */
+export function serviceKeyExpr(ctx: FamilyContext): string {
+  return `${ctx.nftFamily} daddr . meta l4proto . th dport`;
+}
+
 /** Builds the skeleton of one family's table. */
 export function buildSkeleton(ctx: FamilyContext): Skeleton {
-  const w = ctx.word, a = ctx.addrType, m = ctx.masqMark;
-  const svcKey = `${w} daddr . meta l4proto . th dport`;
-  const sets = [
-    `map ${SET.serviceIps} { type ${a} . inet_proto . inet_service : verdict; }`,
-    `map ${SET.serviceNodeports} { type inet_proto . inet_service : verdict; }`,
-    `set ${SET.nodeportIps} { type ${a}; }`,
-    `set ${SET.noEndpointServices} { type ${a} . inet_proto . inet_service; }`,
-    `set ${SET.noEndpointNodeports} { type inet_proto . inet_service; }`,
-    `set ${SET.noLocalEndpointServices} { type ${a} . inet_proto . inet_service; }`,
-    `set ${SET.noLocalEndpointNodeports} { type inet_proto . inet_service; }`,
-    `set ${SET.clusterIps} { type ${a}; }`,
-    `set ${SET.serviceCidrs} { type ${a}; flags interval; auto-merge; }`,
-    `map ${SET.slots} { type mark : ${a} . inet_service; }`,
-    `set ${SET.slotAddrs} { type ${a} . mark; }`,
-    `set ${SET.affinity} { type ${a} . mark; size 1048576; flags dynamic, timeout; }`,
-    `set ${SET.firewallIps} { type ${a} . inet_proto . inet_service; }`,
-    `set ${SET.firewallAllow} { type ${a} . inet_proto . inet_service . ${a}; flags interval; }`,
-  ];
+  const w = ctx.nftFamily, a = ctx.addrType, m = ctx.masqMark;
+  const svcKey = serviceKeyExpr(ctx);
+  const entry = `${a} . inet_proto . inet_service`;
+  const sets = new Map<string, string>([
+    [SET.serviceIps, `map ${SET.serviceIps} { type ${entry} : verdict; }`],
+    [
+      SET.serviceNodeports,
+      `map ${SET.serviceNodeports} { type inet_proto . inet_service : verdict; }`,
+    ],
+    [SET.shortcutIps, `map ${SET.shortcutIps} { type ${entry} : verdict; }`],
+    [
+      SET.shortcutNodeports,
+      `map ${SET.shortcutNodeports} { type inet_proto . inet_service : verdict; }`,
+    ],
+    [
+      SET.endpoints,
+      `map ${SET.endpoints} { typeof ${svcKey} . numgen random mod 1 : ${w} daddr . th dport; }`,
+    ],
+    [
+      SET.nodeportEndpoints,
+      `map ${SET.nodeportEndpoints} { typeof meta l4proto . th dport . numgen random mod 1 : ${w} daddr . th dport; }`,
+    ],
+    [SET.nodeportIps, `set ${SET.nodeportIps} { type ${a}; }`],
+    [SET.noEndpointServices, `set ${SET.noEndpointServices} { type ${entry}; }`],
+    [SET.noEndpointNodeports, `set ${SET.noEndpointNodeports} { type inet_proto . inet_service; }`],
+    [SET.noLocalEndpointServices, `set ${SET.noLocalEndpointServices} { type ${entry}; }`],
+    [
+      SET.noLocalEndpointNodeports,
+      `set ${SET.noLocalEndpointNodeports} { type inet_proto . inet_service; }`,
+    ],
+    [SET.clusterIps, `set ${SET.clusterIps} { type ${a}; }`],
+    [SET.serviceCidrs, `set ${SET.serviceCidrs} { type ${a}; flags interval; auto-merge; }`],
+    [SET.hairpin, `set ${SET.hairpin} { type ${a} . ${a}; }`],
+    [SET.firewallIps, `set ${SET.firewallIps} { type ${entry}; }`],
+    [SET.firewallAllow, `set ${SET.firewallAllow} { type ${entry} . ${a}; flags interval; }`],
+  ]);
   const newConn = "ct state new";
   const preDnat = [
     `${newConn} jump ${CHAIN.firewallCheck}`,
@@ -72,13 +97,7 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     hook: BaseChain["hook"],
     priority: number,
     rules: string[],
-  ) => ({
-    name,
-    type,
-    hook,
-    priority,
-    rules,
-  });
+  ): BaseChain => ({ name, type, hook, priority, rules });
   const baseChains: BaseChain[] = [
     chain("filter-prerouting", "filter", "prerouting", -110, preDnat),
     chain("filter-output", "filter", "output", -110, preDnat),
@@ -101,27 +120,41 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     ? `${w} daddr != ${loopback}`
     : `${w} daddr @${SET.nodeportIps}`;
   const hasNodePorts = ctx.nodePortAll || ctx.nodePortIPs.length > 0;
-  const nodePort = (
-    rest: string,
-  ) => (hasNodePorts ? [`fib daddr type local ${nodePortMatch} ${rest}`] : []);
+  const nodePort = (rest: string) =>
+    hasNodePorts ? [`fib daddr type local ${nodePortMatch} ${rest}`] : [];
+  const npKey = "meta l4proto . th dport";
+
+  // ClusterIP traffic from outside the pods is masqueraded (all of it with --masquerade-all),
+  // whatever the port: traffic that is then rejected or dropped is never sent on anyway.
+  const clusterMasq = ctx.masqueradeAll
+    ? [`${w} daddr @${SET.clusterIps} jump ${CHAIN.markMasq}`]
+    : ctx.nonPodSource
+    ? [`${ctx.nonPodSource} ${w} daddr @${SET.clusterIps} jump ${CHAIN.markMasq}`]
+    : [];
+  // externalTrafficPolicy Local: pods and the node itself short-circuit to cluster-wide endpoints.
+  const fromPods = ctx.podSource ? [ctx.podSource] : [];
+  const shortcut = (key: string, map: string) => [
+    ...fromPods.map((p) => `${p} ${key} vmap @${map}`),
+    `fib saddr type local ${key} vmap @${map}`,
+  ];
   const chains = new Map<string, string[]>([
     [CHAIN.services, [
+      ...clusterMasq,
+      ...shortcut(svcKey, SET.shortcutIps),
       `${svcKey} vmap @${SET.serviceIps}`,
-      ...nodePort(`meta l4proto . th dport vmap @${SET.serviceNodeports}`),
+      ...shortcut(npKey, SET.shortcutNodeports).flatMap((r) => nodePort(r)),
+      ...nodePort(`${npKey} vmap @${SET.serviceNodeports}`),
     ]],
     // Before DNAT: load-balancer source ranges, then entry points without any endpoint.
     [CHAIN.firewallCheck, [
       `${svcKey} @${SET.firewallIps} ${svcKey} . ${w} saddr != @${SET.firewallAllow} drop`,
     ]],
     [CHAIN.serviceEndpointsCheck, [`${svcKey} @${SET.noEndpointServices} reject`]],
-    [
-      CHAIN.nodeportEndpointsCheck,
-      nodePort(`meta l4proto . th dport @${SET.noEndpointNodeports} reject`),
-    ],
+    [CHAIN.nodeportEndpointsCheck, nodePort(`${npKey} @${SET.noEndpointNodeports} reject`)],
     // After DNAT: what is still addressed to a Local-policy entry point had no local endpoint.
     [CHAIN.localEndpointsCheck, [
       `${svcKey} @${SET.noLocalEndpointServices} drop`,
-      ...nodePort(`meta l4proto . th dport @${SET.noLocalEndpointNodeports} drop`),
+      ...nodePort(`${npKey} @${SET.noLocalEndpointNodeports} drop`),
     ]],
     [CHAIN.clusterIpsCheck, [
       `${w} daddr @${SET.clusterIps} reject`,
@@ -129,13 +162,11 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     ]],
     [CHAIN.markMasq, [`meta mark set meta mark | ${m}`]],
     [CHAIN.masquerading, [
+      // Hairpin: a pod that reached itself through a Service must see the node as the source.
+      `ct status dnat ${w} saddr . ${w} daddr @${SET.hairpin} jump ${CHAIN.markMasq}`,
       `meta mark & ${m} == 0 return`,
       `meta mark set meta mark ^ ${m}`,
       "masquerade fully-random",
-    ]],
-    [CHAIN.lb, [
-      `${w} saddr . ct mark @${SET.slotAddrs} jump ${CHAIN.markMasq}`,
-      `meta l4proto { tcp, udp, sctp } dnat ${w} to ct mark map @${SET.slots}`,
     ]],
   ]);
   const elements = new Map<string, string[]>([
@@ -143,4 +174,26 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
     [SET.serviceCidrs, ctx.serviceCIDRs.map((c) => c.text)],
   ]);
   return { sets, baseChains, chains, elements };
+}
+
+/**
+ * The rules of a shared selection chain: DNAT to one of `n` endpoints of the
+ * packet's entry point, chosen at random (`numgen`), from the `endpoints` (or
+ * `nodeport-endpoints`) map; see {@linkcode PickVariant} for the variants.
+ */
+export function pickChainRules(
+  ctx: FamilyContext,
+  kind: EntryKind,
+  variant: PickVariant,
+  n: number,
+): string[] {
+  const w = ctx.nftFamily;
+  const offset = variant === "shortcut" ? ` offset ${SHORTCUT_OFFSET}` : "";
+  const key = kind === "ip" ? serviceKeyExpr(ctx) : "meta l4proto . th dport";
+  const map = kind === "ip" ? SET.endpoints : SET.nodeportEndpoints;
+  const rules: string[] = [];
+  if (variant === "masq") rules.push(`jump ${CHAIN.markMasq}`);
+  if (variant === "shortcut") rules.push(`fib saddr type local jump ${CHAIN.markMasq}`);
+  rules.push(`dnat ${w} to ${key} . numgen random mod ${n}${offset} map @${map}`);
+  return rules;
 }

@@ -34,8 +34,7 @@ export class ChangeTracker {
   #slices = new Map<string, Map<string, EndpointSlice>>();
   #pending: PendingChanges = ChangeTracker.#empty();
   #unsubscribe: () => void;
-  /** Called after every change (used to wake the sync loop). */
-  onPending: () => void = () => {};
+  #listeners = new Set<() => void>();
   #now: () => number;
 
   constructor(state: ClusterState, nodeName: string, now: () => number = Date.now) {
@@ -95,6 +94,12 @@ export class ChangeTracker {
     }
   }
 
+  /** Calls `cb` after every change (to wake the sync loop); returns the unsubscribe function. */
+  onPending(cb: () => void): () => void {
+    this.#listeners.add(cb);
+    return () => this.#listeners.delete(cb);
+  }
+
   /** Stops listening to the state. */
   close(): void {
     this.#unsubscribe();
@@ -123,7 +128,7 @@ export class ChangeTracker {
         p.serviceCidrsChanged = true;
         break;
     }
-    this.onPending();
+    for (const cb of this.#listeners) cb();
   }
 
   #indexSlice(

@@ -1,7 +1,12 @@
 /**
  * The proxier: reads the cluster state through the change tracker, keeps the
- * ruleset plan up to date, and programs it with nft — a full sync at start,
- * after failures and periodically, and partial syncs in between.
+ * ruleset plan up to date, and programs it with nft: a full sync at start,
+ * after failures, after node or ServiceCIDR changes and periodically; partial
+ * syncs in between; and a garbage collection of unreachable elements after
+ * partial syncs. One bad Service never stops the others: a Service that
+ * cannot be built is skipped and reported, and if the kernel still rejects a
+ * full transaction, the Services it rejects are found by bisection and
+ * quarantined.
  *
  * @module
  */
@@ -10,32 +15,33 @@ import type { ClusterState } from "../source/cluster_state.ts";
 import { ChangeTracker, type PendingChanges } from "./change_tracker.ts";
 import { RulesetPlan, type Script } from "../plan/ruleset_plan.ts";
 import { familyContexts, type ProxySettings, serviceCidrsFrom } from "../plan/proxy_settings.ts";
+import { ServiceTooLargeError } from "../plan/family_plan.ts";
+import type { PlanObject } from "../plan/family_plan.ts";
 import { readNode } from "../model/node_info.ts";
-import { readService } from "../model/service_port.ts";
-import { mergeEndpointSlices } from "../model/endpoints.ts";
+import { readService, type ServicePortInfo } from "../model/service_port.ts";
+import { type EndpointsByPort, mergeEndpointSlices } from "../model/endpoints.ts";
 import type { Node, Service, ServiceCIDR } from "../model/kube_types.ts";
 import { formatProblem, type ModelProblem } from "../model/problems.ts";
 import type { NftRunner } from "../nft/nft_runner.ts";
+import { tableObjects } from "../nft/kernel_objects.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FamilyContext } from "../plan/family_context.ts";
-import type { StaleUdpFlow } from "../nft/conntrack_cleaner.ts";
+import { buildSkeleton } from "../plan/skeleton.ts";
+import {
+  type HealthCheckTarget,
+  type ServiceFacts,
+  serviceFacts,
+  type UdpServicePort,
+} from "./service_facts.ts";
+import { findRejected } from "./bisect.ts";
 
 /** What one sync did. */
 export interface SyncResult {
-  kind: "full" | "partial" | "none";
+  kind: "full" | "partial" | "garbage" | "none";
   durationMs: number;
   operations: number;
   services: number;
   pending: PendingChanges;
-  /** UDP endpoints no longer used, whose conntrack entries should go. */
-  staleUdpEndpoints: StaleUdpFlow[];
-}
-
-/** Target of a health-check node port. */
-export interface HealthCheckTarget {
-  namespace: string;
-  name: string;
-  localEndpoints: number;
 }
 
 /** Options of {@linkcode Proxier}. */
@@ -45,7 +51,20 @@ export interface ProxierOptions {
   runner: NftRunner;
   logger: Logger;
   now?: () => number;
+  /** Most objects and elements one Service may add to one family's table. @default 50000 */
+  maxServiceElements?: number;
+  /**
+   * Take over the tables a previous run left (rewrite them in place, keeping ClientIP affinity)
+   * instead of replacing them at the first sync. @default true
+   */
+  adoptTables?: boolean;
 }
+
+/** Default of {@linkcode ProxierOptions.maxServiceElements}. */
+export const DEFAULT_MAX_SERVICE_ELEMENTS = 50_000;
+
+/** Why a Service is not programmed, beyond invalid fields. */
+export type SkipReason = "too-large" | "failed" | "quarantined";
 
 /** Keeps the kernel's ruleset in line with the cluster state. */
 export class Proxier {
@@ -55,14 +74,20 @@ export class Proxier {
   #runner: NftRunner;
   #log: Logger;
   #now: () => number;
+  #limit: number;
+  #adopt: boolean;
   #plan?: RulesetPlan;
   #contextsKey = "";
   #needFull = true;
+  #adopted = false;
   #reported = new Map<string, Set<string>>();
-  #healthChecks = new Map<string, { port: number } & HealthCheckTarget>();
-  #noLocal = { internal: new Set<string>(), external: new Set<string>() };
-  #udpInUse = new Map<string, Map<string, StaleUdpFlow>>();
-  #staleUdp: StaleUdpFlow[] = [];
+  #facts = new Map<string, ServiceFacts>();
+  /** Services not programmed, and why. */
+  #skipped = new Map<string, SkipReason>();
+  /** Quarantined Services, with the resourceVersion the kernel rejected. */
+  #quarantine = new Map<string, string>();
+  /** Objects with invalid fields, by kind → keys. */
+  #invalid = new Map<string, Set<string>>();
 
   constructor(o: ProxierOptions) {
     this.#state = o.state;
@@ -70,6 +95,8 @@ export class Proxier {
     this.#runner = o.runner;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
+    this.#limit = o.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
+    this.#adopt = o.adoptTables ?? true;
     this.tracker = new ChangeTracker(o.state, o.settings.nodeName, this.#now);
   }
 
@@ -83,16 +110,55 @@ export class Proxier {
     this.#needFull = true;
   }
 
+  /** Whether the next sync has work to do (a change, or a requested full sync). */
+  get hasPending(): boolean {
+    return this.tracker.hasPending || (this.#needFull && this.#plan !== undefined);
+  }
+
+  /** Subscribes to queued changes; returns the unsubscribe function. */
+  onPending(cb: () => void): () => void {
+    return this.tracker.onPending(cb);
+  }
+
   /** Health-check node ports wanted now: port → target. */
-  healthCheckTargets(): Map<number, HealthCheckTarget> {
+  healthCheckNodePorts(): Map<number, HealthCheckTarget> {
     const out = new Map<number, HealthCheckTarget>();
-    for (const t of this.#healthChecks.values()) out.set(t.port, t);
+    for (const f of this.#facts.values()) {
+      if (f.healthCheck) out.set(f.healthCheck.port, f.healthCheck);
+    }
     return out;
   }
 
-  /** Number of services whose Local policy has no local endpoint, by policy. */
+  /** Number of service ports whose Local policy has no local endpoint (but some elsewhere), by policy. */
   noLocalEndpoints(): { internal: number; external: number } {
-    return { internal: this.#noLocal.internal.size, external: this.#noLocal.external.size };
+    let internal = 0, external = 0;
+    for (const f of this.#facts.values()) {
+      internal += f.noLocalEndpoints.internal.length;
+      external += f.noLocalEndpoints.external.length;
+    }
+    return { internal, external };
+  }
+
+  /** Every programmed UDP service port with its serving endpoints (for conntrack cleanup). */
+  udpServicePorts(): UdpServicePort[] {
+    const out: UdpServicePort[] = [];
+    for (const f of this.#facts.values()) out.push(...f.udp);
+    return out;
+  }
+
+  /** Services that are not programmed although they exist, and why (`namespace/name` → reason). */
+  skippedServices(): ReadonlyMap<string, SkipReason> {
+    return this.#skipped;
+  }
+
+  /** Number of objects with invalid fields, by kind. */
+  invalidObjects(): Map<string, number> {
+    return new Map([...this.#invalid].map(([k, s]) => [k, s.size]));
+  }
+
+  /** Whether a garbage collection has anything to do. */
+  get hasGarbage(): boolean {
+    return this.#plan?.hasGarbage ?? false;
   }
 
   /** Applies pending changes to the plan and returns the script to run (without running it). */
@@ -100,31 +166,26 @@ export class Proxier {
     const pending = this.tracker.take();
     const report = (p: ModelProblem) => this.#report(p);
     if (pending.nodeChanged || pending.serviceCidrsChanged || !this.#plan) {
-      const nodeName = this.#settings.nodeName;
-      const node = readNode(
-        nodeName,
-        this.#state.get("Node", nodeName) as Node | undefined,
-        report,
-      );
-      const cidrs = serviceCidrsFrom(
-        this.#state.objects("ServiceCIDR").values() as Iterable<ServiceCIDR>,
-        this.#settings.serviceCIDRs,
-        report,
-      );
-      const contexts = familyContexts(this.#settings, node, cidrs);
+      const contexts = this.#contexts(report);
       const key = contextKey(contexts);
       if (key !== this.#contextsKey || !this.#plan) {
-        if (this.#plan && !this.#state.get("Node", nodeName)) {
+        if (this.#plan && !this.#state.get("Node", this.#settings.nodeName)) {
           this.#log.warn(
             "Node object not found; NodePorts and node-based settings are unavailable",
-            { node: nodeName },
+            { node: this.#settings.nodeName },
           );
         }
+        const known = this.#plan?.families.map((f) => f.kernelObjects);
         this.#contextsKey = key;
         this.#plan = new RulesetPlan(contexts);
+        // The kernel still holds the previous plan's objects: rewrite in place over them.
+        if (known?.every((k) => k !== undefined)) {
+          this.#plan.adopt(known.map((k) => new Map(k)));
+        }
         this.#needFull = true;
+        this.#facts.clear();
         for (const k of this.#state.objects("Service").keys()) pending.services.add(k);
-        for (const k of [...this.#healthChecks.keys()]) pending.services.add(k);
+        for (const k of this.#skipped.keys()) pending.services.add(k);
       }
     }
     for (const key of pending.services) this.#rebuild(key, report);
@@ -133,135 +194,245 @@ export class Proxier {
     return { script, kind: full ? "full" : "partial", pending };
   }
 
+  #contexts(report: (p: ModelProblem) => void): FamilyContext[] {
+    const nodeName = this.#settings.nodeName;
+    const node = readNode(nodeName, this.#state.get("Node", nodeName) as Node | undefined, report);
+    const cidrs = serviceCidrsFrom(
+      this.#state.objects("ServiceCIDR").values() as Iterable<ServiceCIDR>,
+      this.#settings.serviceCIDRs,
+      report,
+    );
+    return familyContexts(this.#settings, node, cidrs);
+  }
+
   /** Runs one sync: prepare, then apply. Throws on nft failure (the work is kept for the retry). */
   async sync(): Promise<SyncResult> {
     const start = this.#now();
+    if (!this.#adopted && this.#adopt) await this.#adoptTables();
     const { script, kind, pending } = this.prepare();
     const services = this.#plan!.families[0].serviceCount;
+    const result = (k: SyncResult["kind"], operations: number): SyncResult => ({
+      kind: k,
+      durationMs: this.#now() - start,
+      operations,
+      services,
+      pending,
+    });
     if (kind === "partial" && script.text === "") {
-      this.#plan!.clearChanges();
-      return {
-        kind: "none",
-        durationMs: this.#now() - start,
-        operations: 0,
-        services,
-        pending,
-        staleUdpEndpoints: this.#takeStale(),
-      };
+      this.#plan!.applied("partial");
+      return result("none", 0);
     }
     try {
       await this.#runner.apply(script.text);
     } catch (e) {
       this.tracker.restore(pending);
       this.#needFull = true;
-      // A failed full sync: the next one replaces the tables instead of rewriting them in place.
-      if (kind === "full") this.#plan!.markUnknown();
+      if (kind === "full") {
+        // The kernel rejected the whole ruleset: find the Services it rejects, leave them out.
+        this.#plan!.markUnknown();
+        await this.#quarantineRejected(e as Error);
+      }
       throw e;
     }
-    this.#plan!.markApplied(kind);
-    this.#plan!.clearChanges();
+    this.#plan!.applied(kind);
     this.#needFull = false;
+    return result(kind, script.operations);
+  }
+
+  /** Removes unreachable elements and objects left by partial syncs, in one transaction. */
+  async collectGarbage(): Promise<SyncResult | undefined> {
+    if (!this.#plan?.hasGarbage || this.#needFull) return undefined;
+    const start = this.#now();
+    const script = this.#plan.garbageScript();
+    try {
+      await this.#runner.apply(script.text);
+    } catch (e) {
+      // Someone else changed the table meanwhile: rewrite it.
+      this.#needFull = true;
+      throw e;
+    }
+    this.#plan.applied("garbage");
     return {
-      kind,
+      kind: "garbage",
       durationMs: this.#now() - start,
       operations: script.operations,
-      services,
-      pending,
-      staleUdpEndpoints: this.#takeStale(),
+      services: this.#plan.families[0].serviceCount,
+      pending: this.tracker.take(),
     };
   }
 
-  #takeStale(): StaleUdpFlow[] {
-    const s = this.#staleUdp;
-    this.#staleUdp = [];
-    return s;
+  /** Before the first sync: take over the tables of a previous run, so that affinity survives. */
+  async #adoptTables(): Promise<void> {
+    this.#adopted = true;
+    const table = this.#settings.tableName ?? "kube-nft-proxy";
+    try {
+      const found = await Promise.all(
+        (["ip", "ip6"] as const).map((f) => tableObjects(this.#runner, f, table)),
+      );
+      if (found.some((f) => f === undefined)) return;
+      if (!this.#plan) this.prepareContextsOnly();
+      const plan = this.#plan!;
+      plan.adopt(plan.families.map((f, i) => {
+        const skeleton = buildSkeleton(f.ctx);
+        const skip = new Set([
+          ...skeleton.sets.keys(),
+          ...skeleton.chains.keys(),
+          ...skeleton.baseChains.map((b) => b.name),
+        ]);
+        const objects = new Map<string, PlanObject>();
+        for (const [name, kind] of found[i]!) {
+          if (skip.has(name)) continue;
+          objects.set(
+            name,
+            kind === "chain"
+              ? { kind: "chain", rules: [] }
+              : { kind: "set", decl: `${kind} ${name}` },
+          );
+        }
+        return objects;
+      }));
+      this.#log.info("Taking over the tables of a previous run in place", { table });
+    } catch (e) {
+      this.#log.v(2).info("Cannot list the existing tables; replacing them", {
+        error: (e as Error).message,
+      });
+    }
   }
 
-  /** Records UDP endpoints of `key` that were in use and are not any more. */
-  #trackUdp(key: string, now: Map<string, StaleUdpFlow>): void {
-    const before = this.#udpInUse.get(key);
-    if (before) {
-      for (const [k, flow] of before) if (!now.has(k)) this.#staleUdp.push(flow);
+  /** Builds the plan's contexts without rendering Services (used before adopting tables). */
+  prepareContextsOnly(): void {
+    const report = (p: ModelProblem) => this.#report(p);
+    const contexts = this.#contexts(report);
+    this.#contextsKey = contextKey(contexts);
+    this.#plan = new RulesetPlan(contexts);
+    this.#needFull = true;
+    const pending = this.tracker.take();
+    for (const k of this.#state.objects("Service").keys()) pending.services.add(k);
+    this.tracker.restore(pending);
+  }
+
+  async #quarantineRejected(error: Error): Promise<void> {
+    const plan = this.#plan!;
+    const keys = [...plan.families[0].serviceKeys()];
+    for (const f of plan.families.slice(1)) {
+      for (const k of f.serviceKeys()) if (!keys.includes(k)) keys.push(k);
     }
-    if (now.size > 0) this.#udpInUse.set(key, now);
-    else this.#udpInUse.delete(key);
+    let bad: string[];
+    try {
+      bad = await findRejected(keys, (subset) => this.#checkSubset(subset));
+    } catch (e) {
+      this.#log.error("Cannot find the Services the kernel rejects", {
+        error: (e as Error).message,
+      });
+      return;
+    }
+    for (const key of bad) {
+      const svc = this.#state.get("Service", key);
+      this.#quarantine.set(key, svc?.metadata?.resourceVersion ?? "");
+      this.#log.error("The kernel rejects this Service's rules; leaving it out until it changes", {
+        object: `Service ${key}`,
+        error: error.message,
+      });
+    }
+    if (bad.length > 0) {
+      const pending = this.tracker.take();
+      for (const key of bad) pending.services.add(key);
+      this.tracker.restore(pending);
+    }
+  }
+
+  /** Whether the kernel accepts a table holding only `keys` (dry run, nothing committed). */
+  async #checkSubset(keys: readonly string[]): Promise<boolean> {
+    const report = () => {};
+    const plan = new RulesetPlan(this.#plan!.families.map((f) => f.ctx));
+    for (const key of keys) {
+      const built = this.#build(key, report);
+      if (!built) continue;
+      try {
+        plan.setService(key, built.ports, built.endpoints, report, this.#limit);
+      } catch { /* left out anyway */ }
+    }
+    try {
+      await this.#runner.check(plan.fullScript().text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #build(
+    key: string,
+    report: (p: ModelProblem) => void,
+  ): { ports: ServicePortInfo[]; endpoints: EndpointsByPort } | undefined {
+    const svc = this.#state.get("Service", key) as Service | undefined;
+    if (!svc) return undefined;
+    const { ports } = readService(svc, report);
+    if (ports.length === 0) return undefined;
+    return { ports, endpoints: mergeEndpointSlices(this.tracker.slicesOf(key), report) };
   }
 
   #rebuild(key: string, report: (p: ModelProblem) => void): void {
     const plan = this.#plan!;
-    const svc = this.#state.get("Service", key) as Service | undefined;
     this.#reported.delete(`Service ${key}`);
-    this.#healthChecks.delete(key);
-    this.#noLocal.internal.delete(key);
-    this.#noLocal.external.delete(key);
-    const slices = [...this.tracker.slicesOf(key)];
-    if (!svc) {
+    this.#facts.delete(key);
+    this.#skipped.delete(key);
+    for (const set of this.#invalid.values()) set.delete(key);
+    const svc = this.#state.get("Service", key) as Service | undefined;
+    if (svc && this.#quarantine.has(key)) {
+      if (this.#quarantine.get(key) === (svc.metadata?.resourceVersion ?? "")) {
+        plan.removeService(key);
+        this.#skipped.set(key, "quarantined");
+        return;
+      }
+      this.#quarantine.delete(key);
+    }
+    if (!svc) this.#quarantine.delete(key);
+    const tracked = (p: ModelProblem) => {
+      this.#markInvalid(p);
+      report(p);
+    };
+    try {
+      const built = this.#build(key, tracked);
+      if (!built) {
+        plan.removeService(key);
+        this.#reportOrphanSlices(key, svc, report);
+        return;
+      }
+      const decisions = plan.setService(key, built.ports, built.endpoints, tracked, this.#limit);
+      this.#facts.set(key, serviceFacts(built.ports, built.endpoints, decisions));
+    } catch (e) {
+      // Isolation: whatever goes wrong while building one Service affects only that Service.
       plan.removeService(key);
-      this.#trackUdp(key, new Map());
-      if (slices.length > 0) {
-        const s = slices[0].metadata;
-        report({
-          object: `EndpointSlice ${s?.namespace}/${s?.name}`,
-          field: "metadata.labels[kubernetes.io/service-name]",
-          message: `Service ${key} does not exist`,
-        });
-      }
-      return;
+      const tooLarge = e instanceof ServiceTooLargeError;
+      this.#skipped.set(key, tooLarge ? "too-large" : "failed");
+      report({
+        object: `Service ${key}`,
+        field: tooLarge ? "spec" : "(object)",
+        message: tooLarge
+          ? (e as Error).message
+          : `cannot be programmed: ${(e as Error)?.message ?? String(e)}`,
+      });
     }
-    const { ports } = readService(svc, report);
-    if (ports.length === 0) {
-      plan.removeService(key);
-      this.#trackUdp(key, new Map());
-      return;
-    }
-    const endpoints = mergeEndpointSlices(slices, report);
-    const summaries = plan.setService(key, ports, endpoints, report);
-    // Health checks, no-local-endpoint counts and UDP endpoints in use, from the summaries of every family.
-    const udp = new Map<string, StaleUdpFlow>();
-    for (const sp of ports) {
-      if (sp.protocol !== "udp") continue;
-      const addrs = [...sp.clusterIPs, ...sp.externalIPs, ...sp.loadBalancerIPs];
-      const vips = { 4: [] as string[], 6: [] as string[] };
-      for (const a of addrs) vips[a.family].push(a.text);
-      for (const sums of summaries) {
-        const cat = sums.get(sp.id)?.categorized;
-        for (const ep of [...(cat?.cluster ?? []), ...(cat?.local ?? [])]) {
-          udp.set(`${sp.id}|${ep.ip.text}`, {
-            family: ep.ip.family,
-            endpointIp: ep.ip.text,
-            serviceIps: vips[ep.ip.family],
-            port: sp.port,
-            nodePort: sp.nodePort,
-          });
-        }
-      }
-    }
-    this.#trackUdp(key, udp);
-    for (const sp of ports) {
-      let local = 0, anyLocalSet = false, localEmpty = false;
-      for (const sums of summaries) {
-        const s = sums.get(sp.id);
-        if (!s) continue;
-        local = Math.max(local, s.localEndpointCount);
-        if (s.categorized.local !== undefined) {
-          anyLocalSet = true;
-          if (s.categorized.local.length === 0) localEmpty = true;
-        }
-      }
-      if (anyLocalSet && localEmpty) {
-        if (sp.internalPolicyLocal) this.#noLocal.internal.add(key);
-        if (sp.externalPolicyLocal) this.#noLocal.external.add(key);
-      }
-      if (sp.healthCheckNodePort > 0) {
-        const prev = this.#healthChecks.get(key);
-        this.#healthChecks.set(key, {
-          port: sp.healthCheckNodePort,
-          namespace: sp.namespace,
-          name: sp.name,
-          localEndpoints: (prev?.localEndpoints ?? 0) + local,
-        });
-      }
-    }
+  }
+
+  #reportOrphanSlices(key: string, svc: Service | undefined, report: (p: ModelProblem) => void) {
+    if (svc) return;
+    const first = this.tracker.slicesOf(key)[Symbol.iterator]().next();
+    if (first.done) return;
+    const s = first.value.metadata;
+    report({
+      object: `EndpointSlice ${s?.namespace}/${s?.name}`,
+      field: "metadata.labels[kubernetes.io/service-name]",
+      message: `Service ${key} does not exist`,
+    });
+  }
+
+  #markInvalid(p: ModelProblem): void {
+    const kind = p.object.split(" ")[0];
+    const key = p.object.slice(kind.length + 1);
+    let s = this.#invalid.get(kind);
+    if (!s) this.#invalid.set(kind, s = new Set());
+    s.add(key);
   }
 
   #report(p: ModelProblem): void {

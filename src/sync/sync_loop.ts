@@ -1,19 +1,40 @@
 /**
  * Drives syncs, like upstream's bounded-frequency runner: changes are
- * coalesced and syncs are spaced by minSyncPeriod; a sync runs at least
- * every syncPeriod; a full resync runs every fullSyncPeriod; a failed sync is
- * retried with exponential backoff (and the retry is a full sync).
+ * coalesced and syncs are spaced by minSyncPeriod (the first change after an
+ * idle period is programmed at once); a sync runs at least every syncPeriod;
+ * a full resync runs every fullSyncPeriod; a failed sync is retried with
+ * exponential backoff (and the retry is a full sync). When a partial sync
+ * leaves unreachable elements behind, a garbage collection runs once the
+ * loop has been idle for `garbageDelayMs`.
  *
  * @module
  */
 
-import type { Proxier, SyncResult } from "./proxier.ts";
+import type { SyncResult } from "./proxier.ts";
 import type { Logger } from "../log/logger.ts";
 import { NftError } from "../nft/nft_runner.ts";
+import { Backoff } from "../source/apiserver/backoff.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
+
+/** What the loop drives (a {@linkcode Proxier}, or a stand-in in tests). */
+export interface Syncer {
+  /** Runs one sync; throws when it fails (the work is kept for the retry). */
+  sync(): Promise<SyncResult>;
+  /** Removes garbage left by partial syncs; undefined when there was nothing to do. */
+  collectGarbage(): Promise<SyncResult | undefined>;
+  /** Whether a garbage collection has anything to do. */
+  readonly hasGarbage: boolean;
+  /** Whether work is queued. */
+  readonly hasPending: boolean;
+  /** Asks for the next sync to be a full one. */
+  requestFull(): void;
+  /** Subscribes to queued changes; returns the unsubscribe function. */
+  onPending(cb: () => void): () => void;
+}
 
 /** Options of {@linkcode SyncLoop}. */
 export interface SyncLoopOptions {
-  proxier: Proxier;
+  syncer: Syncer;
   logger: Logger;
   /** @default 1000 */
   minSyncPeriodMs?: number;
@@ -25,9 +46,13 @@ export interface SyncLoopOptions {
   retryBaseMs?: number;
   /** @default 30000 */
   retryMaxMs?: number;
+  /** Idle time after which garbage is collected. @default 1000 */
+  garbageDelayMs?: number;
+  /** @default systemClock */
+  clock?: Clock;
   /** Called when changes are queued (for health and metrics). */
   onQueued?: (now: number) => void;
-  /** Called after every successful sync. */
+  /** Called after every successful sync (garbage collections included). */
   onSynced?: (result: SyncResult) => void;
   /** Called after every failed sync. */
   onFailed?: (error: Error) => void;
@@ -36,8 +61,11 @@ export interface SyncLoopOptions {
 /** Schedules and runs syncs. */
 export class SyncLoop {
   #o: Required<Omit<SyncLoopOptions, "onQueued" | "onSynced" | "onFailed">> & SyncLoopOptions;
-  #timer?: ReturnType<typeof setTimeout>;
-  #periodic?: ReturnType<typeof setInterval>;
+  #clock: Clock;
+  #backoff: Backoff;
+  #timer?: TimerId;
+  #gcTimer?: TimerId;
+  #periodic?: TimerId;
   #running = false;
   #again = false;
   #lastStart = -Infinity;
@@ -46,6 +74,7 @@ export class SyncLoop {
   #stopped = false;
   #started = false;
   #idle: Array<() => void> = [];
+  #unsubscribe: () => void;
 
   constructor(options: SyncLoopOptions) {
     this.#o = {
@@ -54,21 +83,35 @@ export class SyncLoop {
       fullSyncPeriodMs: 3_600_000,
       retryBaseMs: 500,
       retryMaxMs: 30_000,
+      garbageDelayMs: 1000,
+      clock: systemClock,
       ...options,
     };
-    options.proxier.tracker.onPending = () => {
-      this.#o.onQueued?.(Date.now());
+    for (const k of ["minSyncPeriodMs", "garbageDelayMs"] as const) {
+      if (!(this.#o[k] >= 0)) throw new RangeError(`Cannot sync: '${k}' must be >= 0`);
+    }
+    for (const k of ["syncPeriodMs", "fullSyncPeriodMs", "retryBaseMs"] as const) {
+      if (!(this.#o[k] > 0)) throw new RangeError(`Cannot sync: '${k}' must be > 0`);
+    }
+    this.#clock = this.#o.clock;
+    this.#backoff = new Backoff({
+      initialMs: this.#o.retryBaseMs,
+      maxMs: Math.max(this.#o.retryBaseMs, this.#o.retryMaxMs),
+      jitter: 0,
+    });
+    this.#unsubscribe = options.syncer.onPending(() => {
+      this.#o.onQueued?.(this.#clock.now());
       this.request();
-    };
+    });
   }
 
   /** Starts: syncs now (a full sync), then on changes and periodically. */
   start(): void {
     this.#started = true;
-    this.#lastFull = Date.now();
-    this.#periodic = setInterval(() => {
-      if (Date.now() - this.#lastFull >= this.#o.fullSyncPeriodMs) {
-        this.#o.proxier.requestFull();
+    this.#lastFull = this.#clock.now();
+    this.#periodic = this.#clock.setInterval(() => {
+      if (this.#clock.now() - this.#lastFull >= this.#o.fullSyncPeriodMs) {
+        this.#o.syncer.requestFull();
       }
       this.request();
     }, this.#o.syncPeriodMs);
@@ -83,9 +126,10 @@ export class SyncLoop {
       return;
     }
     if (this.#timer !== undefined && delayMs === undefined) return;
-    const wait = delayMs ?? Math.max(0, this.#lastStart + this.#o.minSyncPeriodMs - Date.now());
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#run(), wait);
+    const wait = delayMs ??
+      Math.max(0, this.#lastStart + this.#o.minSyncPeriodMs - this.#clock.now());
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = this.#clock.setTimeout(() => this.#run(), wait);
   }
 
   /** Resolves when no sync is running or scheduled. */
@@ -97,9 +141,12 @@ export class SyncLoop {
   /** Stops scheduling; a sync in progress completes. */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    clearInterval(this.#periodic);
+    this.#clock.clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#gcTimer);
+    this.#clock.clearInterval(this.#periodic);
     this.#timer = undefined;
+    this.#gcTimer = undefined;
+    this.#unsubscribe();
     this.#flushIdle();
   }
 
@@ -108,48 +155,81 @@ export class SyncLoop {
     if (this.#stopped) return;
     this.#running = true;
     this.#again = false;
-    this.#lastStart = Date.now();
-    const log = this.#o.logger;
+    this.#lastStart = this.#clock.now();
     let retryIn: number | undefined;
     try {
-      const r = await this.#o.proxier.sync();
-      this.#failures = 0;
-      if (r.kind === "full") this.#lastFull = Date.now();
-      if (r.kind !== "none") {
-        log.v(2).info("Synced nftables rules", {
-          kind: r.kind,
-          durationMs: Math.round(r.durationMs * 10) / 10,
-          operations: r.operations,
-          services: r.services,
-        });
-      }
-      this.#o.onSynced?.(r);
+      const r = await this.#o.syncer.sync();
+      this.#succeeded(r);
     } catch (e) {
-      this.#failures++;
-      const err = e as Error;
-      log.error("Failed to sync nftables rules; will retry with a full sync", {
-        error: err.message,
-        failures: this.#failures,
-      });
-      if (err instanceof NftError) {
-        if (err.stderr) log.v(2).info("nft said", { stderr: err.stderr });
-        for (const [n, line] of err.failingLines) {
-          log.v(4).info("Failing script line", { line: n, text: line });
-        }
-      }
-      this.#o.onFailed?.(err);
-      retryIn = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));
+      retryIn = this.#failed(e as Error);
     } finally {
       this.#running = false;
     }
-    // Stopped meanwhile: nothing more will run, so whoever waits for idleness may go on.
-    if (this.#stopped) this.#flushIdle();
-    else if (retryIn !== undefined) this.request(retryIn);
-    else if (this.#again || this.#o.proxier.tracker.hasPending) this.request();
-    else this.#flushIdle();
+    this.#next(retryIn);
   }
 
-  #flushIdle() {
+  /** Garbage collection: only while idle, so it never delays a change. */
+  async #collect(): Promise<void> {
+    this.#gcTimer = undefined;
+    if (this.#stopped || this.#running || this.#timer !== undefined) return;
+    if (this.#o.syncer.hasPending) return this.request();
+    this.#running = true;
+    let retryIn: number | undefined;
+    try {
+      const r = await this.#o.syncer.collectGarbage();
+      if (r) this.#succeeded(r);
+    } catch (e) {
+      retryIn = this.#failed(e as Error);
+    } finally {
+      this.#running = false;
+    }
+    this.#next(retryIn);
+  }
+
+  #succeeded(r: SyncResult): void {
+    this.#failures = 0;
+    this.#backoff.reset();
+    if (r.kind === "full") this.#lastFull = this.#clock.now();
+    if (r.kind !== "none") {
+      this.#o.logger.v(2).info("Synced nftables rules", {
+        kind: r.kind,
+        durationMs: Math.round(r.durationMs * 10) / 10,
+        operations: r.operations,
+        services: r.services,
+      });
+    }
+    this.#o.onSynced?.(r);
+  }
+
+  #failed(err: Error): number {
+    const log = this.#o.logger;
+    this.#failures++;
+    log.error("Failed to sync nftables rules; will retry with a full sync", {
+      error: err.message,
+      failures: this.#failures,
+    });
+    if (err instanceof NftError) {
+      if (err.stderr) log.v(2).info("nft said", { stderr: err.stderr });
+      for (const [n, line] of err.failingLines) {
+        log.v(4).info("Failing script line", { line: n, text: line });
+      }
+    }
+    this.#o.onFailed?.(err);
+    return this.#backoff.next();
+  }
+
+  #next(retryIn: number | undefined): void {
+    // Stopped meanwhile: nothing more will run, so whoever waits for idleness may go on.
+    if (this.#stopped) return this.#flushIdle();
+    if (retryIn !== undefined) return this.request(retryIn);
+    if (this.#again || this.#o.syncer.hasPending) return this.request();
+    if (this.#o.syncer.hasGarbage && this.#gcTimer === undefined) {
+      this.#gcTimer = this.#clock.setTimeout(() => this.#collect(), this.#o.garbageDelayMs);
+    }
+    this.#flushIdle();
+  }
+
+  #flushIdle(): void {
     if (this.#running || this.#timer !== undefined) return;
     const waiters = this.#idle;
     this.#idle = [];

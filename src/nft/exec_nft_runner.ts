@@ -1,0 +1,71 @@
+/**
+ * Runs the `nft` binary as a child process: each script goes to one
+ * `nft -f -` (one atomic transaction). The fallback when libnftables cannot be
+ * loaded; each call pays for a process start and a cache dump.
+ *
+ * @module
+ */
+
+import { failingLines, firstErrorLine, NftError, type NftRunner } from "./nft_runner.ts";
+
+/** Options of {@linkcode ExecNftRunner}. */
+export interface ExecNftRunnerOptions {
+  /** Command prefix, e.g. `["ip", "netns", "exec", "ns1", "nft"]`. @default ["nft"] */
+  command?: string[];
+}
+
+const decoder = new TextDecoder();
+
+/** Runs the nft binary as a child process. */
+export class ExecNftRunner implements NftRunner {
+  readonly command: string[];
+
+  constructor(options: ExecNftRunnerOptions = {}) {
+    this.command = options.command ?? ["nft"];
+  }
+
+  async apply(script: string): Promise<void> {
+    await this.#exec(["-f", "-"], script);
+  }
+
+  async check(script: string): Promise<void> {
+    await this.#exec(["-c", "-f", "-"], script);
+  }
+
+  run(args: string[]): Promise<string> {
+    return this.#exec(args);
+  }
+
+  async #exec(args: string[], stdin?: string): Promise<string> {
+    const [cmd, ...pre] = this.command;
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(cmd, {
+        args: [...pre, ...args],
+        stdin: stdin === undefined ? "null" : "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (e) {
+      throw new NftError(`cannot run ${cmd}: ${(e as Error).message}`, "", new Map(), { cause: e });
+    }
+    if (stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      try {
+        await w.write(new TextEncoder().encode(stdin));
+      } finally {
+        await w.close().catch(() => {});
+      }
+    }
+    const out = await child.output();
+    const stdout = decoder.decode(out.stdout);
+    if (out.success) return stdout;
+    const stderr = decoder.decode(out.stderr).trim();
+    const lines = stdin === undefined ? new Map<number, string>() : failingLines(stderr, stdin);
+    throw new NftError(
+      `nft ${args.join(" ")} failed (exit ${out.code}): ${firstErrorLine(stderr)}`,
+      stderr,
+      lines,
+    );
+  }
+}
