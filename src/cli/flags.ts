@@ -146,6 +146,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: "NAME",
     help: "Name of the proxy's nft tables (ip and ip6). Default kube-nft-proxy.",
   },
+  "nft-backend": {
+    kind: "string",
+    option: "nftBackend",
+    value: "BACKEND",
+    help:
+      "How rules are applied: auto (libnftables in-process, else the nft binary), libnftables, or exec (the nft binary). Default auto.",
+  },
   "conntrack-cleanup": {
     kind: "bool",
     option: "conntrackCleanup",

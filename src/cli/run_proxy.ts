@@ -21,7 +21,8 @@ import { startMetricsServer } from "../servers/metrics_server.ts";
 import { HealthCheckNodePorts } from "../servers/health_check_node_ports.ts";
 import { parseBindAddress } from "../servers/bind_address.ts";
 import type { HttpServerHandle } from "../servers/_http_server.ts";
-import { DriftChecker } from "../nft/drift_checker.ts";
+import { startDriftDetection } from "../sync/drift_detection.ts";
+import { BASE_CHAINS } from "../plan/skeleton.ts";
 import { ConntrackCleaner, type StaleUdpFlow } from "../nft/conntrack_cleaner.ts";
 import type { UdpServicePort } from "../sync/service_facts.ts";
 import type { Node } from "../model/kube_types.ts";
@@ -36,13 +37,23 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     settings.localAddresses = Deno.networkInterfaces().map((i) => tryParseIp(i.address))
       .filter((ip): ip is IpAddr => ip !== undefined);
   }
-  const nft = openNftRunner();
-  const runner = nft.runner;
+  const nft = openNftRunner(o.nftBackend);
   if (nft.fallbackReason) {
     log.warn("libnftables is not available; using the nft binary (slower syncs)", {
       reason: nft.fallbackReason,
     });
   }
+  // Set once the loop exists: drift detection restores the tables through it.
+  let restore: (what: string) => void = () => {};
+  const drift = startDriftDetection({
+    runner: nft.runner,
+    table: o.tableName,
+    baseChains: BASE_CHAINS,
+    pollPeriodMs: o.driftCheckPeriodMs,
+    logger: log,
+    onDrift: (what) => restore(what),
+  });
+  const runner = drift.runner;
   const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
   const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });
   const servers: HttpServerHandle[] = [];
@@ -87,9 +98,6 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   });
   const conntrack = o.conntrackCleanup ? new ConntrackCleaner({ logger: log }) : undefined;
   const staleUdp = new StaleUdpTracker();
-  const drift = o.driftCheckPeriodMs > 0
-    ? new DriftChecker({ runner, table: o.tableName })
-    : undefined;
 
   const loop = new SyncLoop({
     syncer: proxier,
@@ -132,20 +140,12 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   });
   loop.start();
 
-  let driftTimer: ReturnType<typeof setInterval> | undefined;
-  if (drift) {
-    driftTimer = setInterval(async () => {
-      const missing = await drift.check().catch(() => undefined);
-      if (missing && missing.length > 0) {
-        log.warn("The proxy's table was changed behind its back; restoring it", {
-          missing: missing.join(", "),
-        });
-        metrics.driftRestored();
-        proxier.requestFull();
-        loop.request(0);
-      }
-    }, o.driftCheckPeriodMs);
-  }
+  restore = (what) => {
+    log.warn("The proxy's table was changed behind its back; restoring it", { change: what });
+    metrics.driftRestored();
+    proxier.requestFull({ relist: true });
+    loop.request(0);
+  };
 
   const stopped = new Promise<string>((resolve) => {
     const on = (sig: Deno.Signal) => Deno.addSignalListener(sig, () => resolve(sig));
@@ -154,7 +154,7 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   });
   const sig = await stopped;
   log.info("Stopping; the rules stay in place", { signal: sig });
-  clearInterval(driftTimer);
+  await drift.stop();
   loop.stop();
   await loop.whenIdle();
   await stopSource();

@@ -59,6 +59,8 @@ export interface ProxyOptions {
   cleanup: boolean;
   /** --nft-table: name of the proxy's tables */
   tableName: string;
+  /** --nft-backend: auto, libnftables or exec */
+  nftBackend: "auto" | "libnftables" | "exec";
   /** --conntrack-cleanup: delete stale UDP conntrack entries */
   conntrackCleanup: boolean;
   /** explain: --src IP */
@@ -99,6 +101,7 @@ export function defaultOptions(): ProxyOptions {
     dryRun: false,
     cleanup: false,
     tableName: "kube-nft-proxy",
+    nftBackend: "auto",
     conntrackCleanup: true,
     explainSrc: "",
     explainDst: "",

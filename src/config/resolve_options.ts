@@ -108,6 +108,13 @@ export function validateOptions(o: ProxyOptions): void {
       `invalid value ${JSON.stringify(o.loggingFormat)} for --logging-format: want text or json`,
     );
   }
+  if (!["auto", "libnftables", "exec"].includes(o.nftBackend)) {
+    throw new ConfigError(
+      `invalid value ${
+        JSON.stringify(o.nftBackend)
+      } for --nft-backend: want auto, libnftables or exec`,
+    );
+  }
   if (!MODES.includes(o.detectLocalMode)) {
     throw new ConfigError(
       `invalid value ${JSON.stringify(o.detectLocalMode)} for --detect-local-mode: want one of ${

@@ -18,7 +18,6 @@ import {
   portKey,
   sliceServiceKey,
 } from "../model/endpoints.ts";
-import { categorizeEndpoints } from "../model/categorize.ts";
 import { cidrContains, type IpAddr } from "../model/ip.ts";
 import type { Protocol } from "../model/problems.ts";
 import type { EndpointSlice } from "../model/kube_types.ts";
@@ -28,6 +27,12 @@ import {
   type ProxySettings,
   serviceCidrsFrom,
 } from "../plan/proxy_settings.ts";
+import type { FamilyContext } from "../plan/family_context.ts";
+import {
+  decideServicePort,
+  type EntryAction,
+  type MasqueradeRule,
+} from "../plan/service_policy.ts";
 
 /** The packet to explain. */
 export interface PacketQuery {
@@ -177,8 +182,9 @@ export function explainPacket(
       entry === "NodePort" ? `${q.dst.text}:${sp.nodePort}` : `${q.dst.text}:${sp.port}`
     }`,
   };
-  if (entry === "load-balancer IP" && sp.hasSourceRanges) {
-    const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === fam);
+  const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === fam);
+  // As the renderer: only this family's ranges count; without any, there is no firewall.
+  if (entry === "load-balancer IP" && ranges.length > 0) {
     const coversNode = ranges.some((r) => node.addresses.some((a) => cidrContains(r, a)));
     const allowed = ranges.some((r) => cidrContains(r, q.src)) ||
       (coversNode && sp.loadBalancerIPs.some((a) => a.text === q.src.text));
@@ -192,79 +198,87 @@ export function explainPacket(
   const slices = [...state.objects("EndpointSlice").values()].filter((s) =>
     sliceServiceKey(s as EndpointSlice) === sp.serviceKey && !isIgnoredSlice(s as EndpointSlice)
   ) as EndpointSlice[];
-  const endpoints =
-    (mergeEndpointSlices(slices, ignore).get(portKey(sp.protocol, sp.portName)) ?? []).filter((e) =>
-      e.ip.family === fam
-    );
-  const externallyAccessible = sp.nodePort > 0 ||
-    [...sp.externalIPs, ...sp.loadBalancerIPs].some((a) => a.family === fam);
-  const cat = categorizeEndpoints(endpoints, {
-    internalPolicyLocal: sp.internalPolicyLocal,
-    externalPolicyLocal: sp.externalPolicyLocal,
-    externallyAccessible,
-  }, ctx.node);
+  const endpoints = mergeEndpointSlices(slices, ignore).get(portKey(sp.protocol, sp.portName)) ??
+    [];
+  // The renderer's own decision for this service port in this family.
+  const policy = decideServicePort(sp, endpoints, {
+    family: fam,
+    node: ctx.node,
+    servesNodePorts: ctx.nodePortAll || ctx.nodePortIPs.length > 0,
+  })!;
+  const cat = policy.categorized;
   if (cat.topology) {
     out.policies.push(`topology: ${cat.topology} (zone ${node.zone || "none"}, node ${node.name})`);
   }
-
-  let set: "cluster" | "local";
-  let masq: { yes: boolean; reason: string };
+  let action: EntryAction;
   if (entry === "ClusterIP") {
-    set = sp.internalPolicyLocal ? "local" : "cluster";
+    action = policy.internal;
     out.policies.push(`internalTrafficPolicy ${sp.internalPolicyLocal ? "Local" : "Cluster"}`);
-    if (settings.masqueradeAll) masq = { yes: true, reason: "--masquerade-all" };
-    else if (!ctx.nonPodSource) {
-      masq = {
-        yes: false,
-        reason: "no local-traffic detection configured: ClusterIP traffic is not masqueraded",
-      };
-    } else {masq = src.kind === "pod"
-        ? { yes: false, reason: "traffic from a pod keeps its source" }
-        : { yes: true, reason: "the source is not a pod" };}
   } else {
     out.policies.push(`externalTrafficPolicy ${sp.externalPolicyLocal ? "Local" : "Cluster"}`);
-    if (!sp.externalPolicyLocal) {
-      set = "cluster";
-      masq = {
-        yes: true,
-        reason: "external traffic with externalTrafficPolicy Cluster is masqueraded",
-      };
-    } else if (src.kind === "pod" && ctx.podSource) {
-      set = "cluster";
-      masq = { yes: false, reason: "pod traffic short-circuits to all endpoints" };
-      out.policies.push("short-circuit: pod traffic goes to cluster-wide endpoints");
-    } else if (src.kind === "node") {
-      set = "cluster";
-      masq = { yes: true, reason: "traffic from the node itself is masqueraded" };
-      out.policies.push("short-circuit: node traffic goes to cluster-wide endpoints");
-    } else {
-      set = "local";
-      masq = { yes: false, reason: "externalTrafficPolicy Local preserves the client's source IP" };
-    }
+    // Short-circuit: what `services` sends to `shortcut-ips` (pods, when detected, and the node).
+    const shortCircuited = (src.kind === "pod" && ctx.podSource !== undefined) ||
+      src.kind === "node";
+    if (policy.shortcut && shortCircuited) {
+      action = policy.shortcut;
+      out.policies.push(`short-circuit: ${src.kind} traffic goes to cluster-wide endpoints`);
+    } else action = policy.external!;
   }
-  const eps = (set === "cluster" ? cat.cluster : cat.local) ?? [];
+  if (action.action !== "dnat") {
+    return {
+      ...out,
+      verdict: action.action === "reject" ? "REJECT" : "DROP",
+      reason: action.reason,
+    };
+  }
+  const eps = action.endpoints;
   out.candidates = describe(eps);
-  if (eps.length === 0) {
-    if (!cat.hasAnyEndpoints) {
-      return { ...out, verdict: "REJECT", reason: "the Service has no usable endpoints" };
-    }
-    const policy = entry === "ClusterIP" ? "internalTrafficPolicy" : "externalTrafficPolicy";
-    return { ...out, verdict: "DROP", reason: `${policy} Local and no local endpoints` };
-  }
+  out.masquerade = masqueradeOf(action.masquerade, src.kind, settings.masqueradeAll, ctx);
   if (eps.some((e) => e.ip.text === q.src.text)) {
-    masq = { yes: true, reason: "hairpin: the client is one of the endpoints" };
+    out.masquerade = { yes: true, reason: "hairpin: the client is one of the endpoints" };
   }
-  out.masquerade = masq;
   if (sp.affinityTimeoutSeconds > 0) out.affinity = `ClientIP, ${sp.affinityTimeoutSeconds}s`;
   return {
     ...out,
     verdict: "DNAT",
     reason: `DNAT to one of ${eps.length} ${
-      set === "local" ? "local " : ""
+      action.set === "local" ? "local " : ""
     }endpoint(s), chosen at random with equal weight${
       out.affinity ? " (sticky per client IP)" : ""
     }`,
   };
+}
+
+function masqueradeOf(
+  rule: MasqueradeRule,
+  src: Source,
+  masqueradeAll: boolean,
+  ctx: FamilyContext,
+): { yes: boolean; reason: string } {
+  switch (rule) {
+    case "always":
+      return {
+        yes: true,
+        reason: "external traffic with externalTrafficPolicy Cluster is masqueraded",
+      };
+    case "never":
+      return { yes: false, reason: "externalTrafficPolicy Local preserves the client's source IP" };
+    case "node-sources":
+      return src === "node"
+        ? { yes: true, reason: "traffic from the node itself is masqueraded" }
+        : { yes: false, reason: "pod traffic short-circuits to all endpoints" };
+    case "non-pod-sources":
+      if (masqueradeAll) return { yes: true, reason: "--masquerade-all" };
+      if (!ctx.nonPodSource) {
+        return {
+          yes: false,
+          reason: "no local-traffic detection configured: ClusterIP traffic is not masqueraded",
+        };
+      }
+      return src === "pod"
+        ? { yes: false, reason: "traffic from a pod keeps its source" }
+        : { yes: true, reason: "the source is not a pod" };
+  }
 }
 
 /** Formats an explanation for a terminal. */

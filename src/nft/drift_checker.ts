@@ -1,18 +1,23 @@
 /**
- * Notices when the proxy's tables were deleted or flushed behind its back
- * (`nft delete table`, `nft flush table`, `nft flush ruleset`): each family's
- * dispatch chain must exist and hold its rules.
+ * The polling fallback of drift detection, for when the event monitor
+ * ({@linkcode TableMonitor}) cannot be opened: notices when the proxy's
+ * tables or base chains were deleted behind its back (`nft delete table`,
+ * `nft flush ruleset`). It reads only chain names (`nft list chains`), which
+ * stays cheap at any scale; a flushed chain is caught by the event monitor or
+ * by the periodic full resync.
  *
  * @module
  */
 
 import type { NftRunner } from "./nft_runner.ts";
-import { CHAIN } from "../plan/names.ts";
+import { parseTableObjects } from "./kernel_objects.ts";
 
 /** Options of {@linkcode DriftChecker}. */
 export interface DriftCheckerOptions {
   runner: NftRunner;
   table: string;
+  /** Base chains every family's table must hold. */
+  baseChains: readonly string[];
   families?: ("ip" | "ip6")[];
 }
 
@@ -29,14 +34,19 @@ export class DriftChecker {
     const missing: string[] = [];
     for (const family of this.#o.families) {
       const t = `${family} ${this.#o.table}`;
-      let text: string;
+      let listing: string;
       try {
-        text = await this.#o.runner.run(["list", "chain", family, this.#o.table, "nat-prerouting"]);
+        listing = await this.#o.runner.run(["list", "chains", family]);
       } catch {
-        missing.push(`${t}: table or chain nat-prerouting`);
+        missing.push(`${t}: table`);
         continue;
       }
-      if (!text.includes(`jump ${CHAIN.services}`)) missing.push(`${t}: rules of nat-prerouting`);
+      const objects = parseTableObjects(listing, family, this.#o.table);
+      if (objects.size === 0) {
+        missing.push(`${t}: table`);
+        continue;
+      }
+      for (const c of this.#o.baseChains) if (!objects.has(c)) missing.push(`${t}: chain ${c}`);
     }
     return missing;
   }

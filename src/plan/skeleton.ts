@@ -42,6 +42,18 @@ export interface Skeleton {
   elements: Map<string, string[]>;
 }
 
+/** Names of the base chains every family's table holds. */
+export const BASE_CHAINS = [
+  "filter-prerouting",
+  "filter-output",
+  "nat-prerouting",
+  "nat-output",
+  "filter-output-post-dnat",
+  "filter-input",
+  "filter-forward",
+  "nat-postrouting",
+] as const;
+
 /** The `addr . proto . port` key of a packet's destination. */
 export function serviceKeyExpr(ctx: FamilyContext): string {
   return `${ctx.nftFamily} daddr . meta l4proto . th dport`;

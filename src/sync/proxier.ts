@@ -23,10 +23,9 @@ import { type EndpointsByPort, mergeEndpointSlices } from "../model/endpoints.ts
 import type { Node, Service, ServiceCIDR } from "../model/kube_types.ts";
 import { formatProblem, type ModelProblem } from "../model/problems.ts";
 import type { NftRunner } from "../nft/nft_runner.ts";
-import { tableObjects } from "../nft/kernel_objects.ts";
+import { type KernelObjectKind, tableObjects } from "../nft/kernel_objects.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FamilyContext } from "../plan/family_context.ts";
-import { buildSkeleton } from "../plan/skeleton.ts";
 import {
   type HealthCheckTarget,
   type ServiceFacts,
@@ -79,7 +78,8 @@ export class Proxier {
   #plan?: RulesetPlan;
   #contextsKey = "";
   #needFull = true;
-  #adopted = false;
+  /** List the kernel's objects again before the next full sync (first sync, drift). */
+  #relist: boolean;
   #reported = new Map<string, Set<string>>();
   #facts = new Map<string, ServiceFacts>();
   /** Services not programmed, and why. */
@@ -97,6 +97,7 @@ export class Proxier {
     this.#now = o.now ?? Date.now;
     this.#limit = o.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
     this.#adopt = o.adoptTables ?? true;
+    this.#relist = this.#adopt;
     this.tracker = new ChangeTracker(o.state, o.settings.nodeName, this.#now);
   }
 
@@ -105,9 +106,13 @@ export class Proxier {
     return this.#plan;
   }
 
-  /** Asks for the next sync to be a full one. */
-  requestFull(): void {
+  /**
+   * Asks for the next sync to be a full one. With `relist` (after an outside change), the
+   * kernel's objects are listed first, so the rewrite knows what is there.
+   */
+  requestFull(options: { relist?: boolean } = {}): void {
     this.#needFull = true;
+    if (options.relist) this.#relist = true;
   }
 
   /** Whether the next sync has work to do (a change, or a requested full sync). */
@@ -208,7 +213,7 @@ export class Proxier {
   /** Runs one sync: prepare, then apply. Throws on nft failure (the work is kept for the retry). */
   async sync(): Promise<SyncResult> {
     const start = this.#now();
-    if (!this.#adopted && this.#adopt) await this.#adoptTables();
+    if (this.#relist && (this.#needFull || !this.#plan)) await this.#adoptTables();
     const { script, kind, pending } = this.prepare();
     const services = this.#plan!.families[0].serviceCount;
     const result = (k: SyncResult["kind"], operations: number): SyncResult => ({
@@ -222,15 +227,18 @@ export class Proxier {
       this.#plan!.applied("partial");
       return result("none", 0);
     }
+    const inPlace = this.#plan!.families.every((f) => f.kernelObjects !== undefined);
     try {
       await this.#runner.apply(script.text);
     } catch (e) {
       this.tracker.restore(pending);
       this.#needFull = true;
       if (kind === "full") {
-        // The kernel rejected the whole ruleset: find the Services it rejects, leave them out.
+        // A failed rewrite in place is retried as a replacement of the tables; when a
+        // replacement fails, the kernel rejects the ruleset itself: find the Services it
+        // rejects and leave them out.
         this.#plan!.markUnknown();
-        await this.#quarantineRejected(e as Error);
+        if (!inPlace) await this.#quarantineRejected(e as Error);
       }
       throw e;
     }
@@ -261,42 +269,49 @@ export class Proxier {
     };
   }
 
-  /** Before the first sync: take over the tables of a previous run, so that affinity survives. */
+  /**
+   * Lists what the kernel's tables hold, so that the next full sync rewrites them in place
+   * (keeping ClientIP affinity, e.g. across a restart) or, when a table is missing or cannot
+   * be listed, replaces them.
+   */
   async #adoptTables(): Promise<void> {
-    this.#adopted = true;
+    this.#relist = false;
     const table = this.#settings.tableName ?? "kube-nft-proxy";
+    if (!this.#plan) this.prepareContextsOnly();
+    const plan = this.#plan!;
+    let found: (Map<string, KernelObjectKind> | undefined)[];
     try {
-      const found = await Promise.all(
+      found = await Promise.all(
         (["ip", "ip6"] as const).map((f) => tableObjects(this.#runner, f, table)),
       );
-      if (found.some((f) => f === undefined)) return;
-      if (!this.#plan) this.prepareContextsOnly();
-      const plan = this.#plan!;
-      plan.adopt(plan.families.map((f, i) => {
-        const skeleton = buildSkeleton(f.ctx);
-        const skip = new Set([
-          ...skeleton.sets.keys(),
-          ...skeleton.chains.keys(),
-          ...skeleton.baseChains.map((b) => b.name),
-        ]);
-        const objects = new Map<string, PlanObject>();
-        for (const [name, kind] of found[i]!) {
-          if (skip.has(name)) continue;
-          objects.set(
-            name,
-            kind === "chain"
-              ? { kind: "chain", rules: [] }
-              : { kind: "set", decl: `${kind} ${name}` },
-          );
-        }
-        return objects;
-      }));
-      this.#log.info("Taking over the tables of a previous run in place", { table });
     } catch (e) {
       this.#log.v(2).info("Cannot list the existing tables; replacing them", {
         error: (e as Error).message,
       });
+      plan.markUnknown();
+      return;
     }
+    if (found.some((f) => f === undefined)) return plan.markUnknown();
+    plan.adopt(plan.families.map((f, i) => {
+      const skeleton = f.skeleton;
+      const skip = new Set([
+        ...skeleton.sets.keys(),
+        ...skeleton.chains.keys(),
+        ...skeleton.baseChains.map((b) => b.name),
+      ]);
+      const objects = new Map<string, PlanObject>();
+      for (const [name, kind] of found[i]!) {
+        if (skip.has(name)) continue;
+        objects.set(
+          name,
+          kind === "chain"
+            ? { kind: "chain", rules: [] }
+            : { kind: "set", decl: `${kind} ${name}` },
+        );
+      }
+      return objects;
+    }));
+    this.#log.v(2).info("Rewriting the existing tables in place", { table });
   }
 
   /** Builds the plan's contexts without rendering Services (used before adopting tables). */

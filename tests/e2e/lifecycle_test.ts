@@ -135,15 +135,24 @@ Deno.test({
           await Deno.writeTextFile(
             `${bin}/nft`,
             `#!/bin/sh
-n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}
-if [ "$1" = "-f" ] && [ "$n" -lt 2 ]; then cat >/dev/null; echo "/dev/stdin:3:1-5: Error: simulated failure" >&2; exit 1; fi
+if [ "$1" = "-f" ]; then
+  n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}
+  if [ "$n" -lt 2 ]; then cat >/dev/null; echo "/dev/stdin:3:1-5: Error: simulated failure" >&2; exit 1; fi
+fi
 exec ${new TextDecoder().decode(real).trim()} "$@"
 `,
           );
           await Deno.chmod(`${bin}/nft`, 0o755);
           try {
             await topo.exec("node", ["nft", "delete", "table", "ip", "kube-nft-proxy"]);
-            const p = start(["--v=4", "--healthz-bind-address", "", "--metrics-bind-address", ""], {
+            const p = start([
+              "--v=4",
+              "--nft-backend=exec",
+              "--healthz-bind-address",
+              "",
+              "--metrics-bind-address",
+              "",
+            ], {
               PATH: `${bin}:${Deno.env.get("PATH")}`,
             });
             await p.waitForSyncs(1, 20000);
