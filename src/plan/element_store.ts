@@ -1,11 +1,13 @@
 /**
- * The elements of one table's shared sets and maps, with the fragment that
- * owns each. Several fragments may contribute the same element (two ports of
- * one Service share a ClusterIP); it stays until its last owner removes it.
- * When owners disagree on a map value, the first owner's value wins.
+ * The elements of one table's shared sets and maps, with the fragments that
+ * contribute them. Several fragments may contribute the same element (two
+ * Services backed by one pod both add its hairpin element); it stays until
+ * its last contributor removes it. When owners disagree on a map value, the
+ * first owner's value wins, and the next one's takes over when it leaves.
  *
- * Sets whose keys are unique by construction (endpoint slots) skip the owner
- * bookkeeping: they hold hundreds of thousands of elements at scale.
+ * Plain sets (no values) only count their contributors: at scale they hold
+ * hundreds of thousands of elements, and a count is far lighter than an
+ * owner record per element.
  *
  * @module
  */
@@ -26,51 +28,52 @@ export type ChangeListener = (
 
 /** Elements by set and key, with owners. */
 export class ElementStore {
-  #sets = new Map<string, Map<string, Entry>>();
-  #unique = new Map<string, Map<string, string>>();
+  #owned = new Map<string, Map<string, Entry>>();
+  #counted = new Map<string, Map<string, number>>();
   #onChange: ChangeListener;
 
-  /** `uniqueSets`: sets whose keys never have two owners. */
-  constructor(onChange: ChangeListener, uniqueSets: Iterable<string> = []) {
+  /** `countedSets`: plain sets (elements without values), whose contributors are only counted. */
+  constructor(onChange: ChangeListener, countedSets: Iterable<string> = []) {
     this.#onChange = onChange;
-    for (const s of uniqueSets) this.#unique.set(s, new Map());
+    for (const s of countedSets) this.#counted.set(s, new Map());
   }
 
-  /** The effective value of an element, or undefined when absent. */
+  /** The effective value of an element ("" for a plain set's), or undefined when absent. */
   get(set: string, key: string): string | undefined {
-    const u = this.#unique.get(set);
-    if (u) return u.get(key);
-    return this.#sets.get(set)?.get(key)?.value;
+    const c = this.#counted.get(set);
+    if (c) return c.has(key) ? "" : undefined;
+    return this.#owned.get(set)?.get(key)?.value;
   }
 
   /** All elements of a set, as [key, value]. */
-  entries(set: string): IterableIterator<[string, string]> {
-    const u = this.#unique.get(set);
-    if (u) return u.entries();
-    const m = this.#sets.get(set) ?? new Map<string, Entry>();
-    return (function* () {
-      for (const [k, e] of m) yield [k, e.value] as [string, string];
-    })();
+  *entries(set: string): IterableIterator<[string, string]> {
+    const c = this.#counted.get(set);
+    if (c) {
+      for (const k of c.keys()) yield [k, ""];
+      return;
+    }
+    for (const [k, e] of this.#owned.get(set) ?? []) yield [k, e.value];
   }
 
   /** Number of elements in a set. */
   size(set: string): number {
-    return this.#unique.get(set)?.size ?? this.#sets.get(set)?.size ?? 0;
+    return this.#counted.get(set)?.size ?? this.#owned.get(set)?.size ?? 0;
   }
 
-  /** Adds `owner`'s element. Returns the value of a conflicting owner, if any. */
+  /**
+   * Adds `owner`'s element. An owner adds one element at most once (plain
+   * sets count the calls). Returns the value of a conflicting owner, if any.
+   */
   add(set: string, key: string, value: string, owner: string): string | undefined {
-    const u = this.#unique.get(set);
-    if (u) {
-      const before = u.get(key);
-      if (before !== value) {
-        u.set(key, value);
-        this.#onChange(set, key, before, value);
-      }
+    const c = this.#counted.get(set);
+    if (c) {
+      const n = c.get(key) ?? 0;
+      c.set(key, n + 1);
+      if (n === 0) this.#onChange(set, key, undefined, "");
       return undefined;
     }
-    let m = this.#sets.get(set);
-    if (!m) this.#sets.set(set, m = new Map());
+    let m = this.#owned.get(set);
+    if (!m) this.#owned.set(set, m = new Map());
     const e = m.get(key);
     if (!e) {
       m.set(key, { owner, value });
@@ -92,16 +95,18 @@ export class ElementStore {
 
   /** Removes `owner`'s element; the next owner's value takes over, if any. */
   remove(set: string, key: string, owner: string): void {
-    const u = this.#unique.get(set);
-    if (u) {
-      const before = u.get(key);
-      if (before !== undefined) {
-        u.delete(key);
-        this.#onChange(set, key, before, undefined);
+    const c = this.#counted.get(set);
+    if (c) {
+      const n = c.get(key);
+      if (n === undefined) return;
+      if (n > 1) c.set(key, n - 1);
+      else {
+        c.delete(key);
+        this.#onChange(set, key, "", undefined);
       }
       return;
     }
-    const m = this.#sets.get(set);
+    const m = this.#owned.get(set);
     const e = m?.get(key);
     if (!m || !e) return;
     if (e.owner !== owner) {

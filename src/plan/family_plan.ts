@@ -12,8 +12,9 @@
 import type { FamilyContext } from "./family_context.ts";
 import { buildSkeleton, pickChainRules, type Skeleton } from "./skeleton.ts";
 import { ElementStore } from "./element_store.ts";
+import { EndpointLists } from "./endpoint_lists.ts";
 import { parsePickChain, SET } from "./names.ts";
-import { emptyFragment, type Fragment, fragmentSize } from "./fragment.ts";
+import { emptyFragment, type Fragment, type FragmentElement, fragmentSize } from "./fragment.ts";
 import { renderServicePort } from "./service_fragment.ts";
 import type { ServicePortPolicy } from "./service_policy.ts";
 import type { ServicePortInfo } from "../model/service_port.ts";
@@ -35,8 +36,8 @@ const DEFERRABLE_SETS: ReadonlySet<string> = new Set([
   SET.clusterIps,
 ]);
 
-/** Sets a fragment writes to whose keys are unique per owner by construction (no bookkeeping). */
-const UNIQUE_SETS = [SET.endpoints, SET.nodeportEndpoints];
+/** Maps whose elements are kept as lists per entry point ({@linkcode EndpointLists}). */
+const LIST_MAPS: ReadonlySet<string> = new Set([SET.endpoints, SET.nodeportEndpoints]);
 
 /** Maps whose values name selection chains. */
 const VERDICT_MAPS: ReadonlySet<string> = new Set([
@@ -87,6 +88,7 @@ export class FamilyPlan {
   readonly ctx: FamilyContext;
   readonly skeleton: Skeleton;
   readonly elements: ElementStore;
+  readonly lists: EndpointLists;
   #fragments = new Map<string, Fragment>();
   /** Per-service objects and the selection chains in use. */
   #objects = new Map<string, PlanObject>();
@@ -104,10 +106,11 @@ export class FamilyPlan {
   constructor(ctx: FamilyContext) {
     this.ctx = ctx;
     this.skeleton = buildSkeleton(ctx);
-    this.elements = new ElementStore(
-      (set, key, before, after) => this.#elementChanged(set, key, before, after),
-      UNIQUE_SETS,
-    );
+    const onChange = (set: string, key: string, before?: string, after?: string) =>
+      this.#elementChanged(set, key, before, after);
+    const counted = [...this.skeleton.sets].filter(([, d]) => d.startsWith("set ")).map(([n]) => n);
+    this.elements = new ElementStore(onChange, counted);
+    this.lists = new EndpointLists(onChange);
     for (const [set, keys] of this.skeleton.elements) {
       for (const k of keys) this.elements.add(set, k, "", "<skeleton>");
     }
@@ -149,6 +152,16 @@ export class FamilyPlan {
     if (this.#tracking) this.#touchedObjects.add(name);
   }
 
+  /** The effective value of an element of any skeleton set or map, or undefined. */
+  element(set: string, key: string): string | undefined {
+    return LIST_MAPS.has(set) ? this.lists.element(set, key) : this.elements.get(set, key);
+  }
+
+  /** Every element of a skeleton set or map, as [key, value]. */
+  elementsOf(set: string): IterableIterator<[string, string]> {
+    return LIST_MAPS.has(set) ? this.lists.entries(set) : this.elements.entries(set);
+  }
+
   /** Chains and sets beyond the skeleton, by name. */
   get objects(): ReadonlyMap<string, PlanObject> {
     return this.#objects;
@@ -178,7 +191,7 @@ export class FamilyPlan {
   ): ServiceDecisions {
     const fragment = emptyFragment();
     const decisions: ServiceDecisions = new Map();
-    const previous = (set: string, key: string) => this.elements.get(set, key);
+    const previous = (map: string, key: string, base: number) => this.lists.get(map, key, base);
     for (const sp of ports) {
       const p = renderServicePort(
         sp,
@@ -194,18 +207,23 @@ export class FamilyPlan {
       this.removeService(serviceKey);
       throw new ServiceTooLargeError(serviceKey, size, limit);
     }
-    this.#replaceFragment(serviceKey, fragment, report);
+    this.#replaceFragment(serviceKey, fragment, report, ports.length === 1);
     return decisions;
   }
 
   /** Removes one Service. */
   removeService(serviceKey: string): void {
     if (!this.#fragments.has(serviceKey)) return;
-    this.#replaceFragment(serviceKey, emptyFragment(), () => {});
+    this.#replaceFragment(serviceKey, emptyFragment(), () => {}, true);
     this.#fragments.delete(serviceKey);
   }
 
-  #replaceFragment(owner: string, after: Fragment, report: (p: ModelProblem) => void): void {
+  #replaceFragment(
+    owner: string,
+    after: Fragment,
+    report: (p: ModelProblem) => void,
+    unique = false,
+  ): void {
     const before = this.#fragments.get(owner);
     // Objects: a per-service object name belongs to exactly one Service.
     if (before) {
@@ -223,26 +241,59 @@ export class FamilyPlan {
         this.#setObject(name, { kind: "chain", rules });
       }
     }
-    // Elements: remove what is gone, then add (the store keeps owners).
-    if (before && before.elements.length > 0) {
-      const kept = new Set<string>();
-      for (const [set, k] of after.elements) kept.add(`${set} ${k}`);
-      for (const [set, k] of before.elements) {
-        if (!kept.has(`${set} ${k}`)) this.elements.remove(set, k, owner);
+    // Elements: each once per owner; remove what is gone, add what is new (the store keeps owners).
+    // A one-port Service's fragment has no duplicates, and a new one nothing to diff against: the
+    // common case at start-up builds no element ids at all.
+    const id = (e: FragmentElement) => `${e[0]}\u0000${e[1]}\u0000${e[2]}`;
+    let elements = after.elements;
+    if (!unique) {
+      const has = new Set<string>();
+      elements = elements.filter((e) => {
+        const k = id(e);
+        return has.has(k) ? false : (has.add(k), true);
+      });
+    }
+    if (!before || before.elements.length === 0) {
+      for (const e of elements) {
+        if (this.elements.add(e[0], e[1], e[2], owner) !== undefined) {
+          this.#conflict(report, owner, e[0], e[1]);
+        }
+      }
+    } else {
+      const had = new Set(before.elements.map(id));
+      const has = new Set(elements.map(id));
+      for (const e of before.elements) if (!has.has(id(e))) this.elements.remove(e[0], e[1], owner);
+      for (const e of elements) {
+        if (had.has(id(e))) continue;
+        if (this.elements.add(e[0], e[1], e[2], owner) !== undefined) {
+          this.#conflict(report, owner, e[0], e[1]);
+        }
       }
     }
-    for (const [set, k, v] of after.elements) {
-      const conflict = this.elements.add(set, k, v, owner);
-      if (conflict !== undefined) {
-        report({
-          object: `Service ${owner}`,
-          field: "spec",
-          message: `${set} element ${k} is already used by another Service; keeping the first`,
-        });
+    // Endpoint lists.
+    const listIds = new Set(after.lists.map((l) => `${l.map}\u0000${l.key}\u0000${l.base}`));
+    for (const l of before?.lists ?? []) {
+      if (!listIds.has(`${l.map}\u0000${l.key}\u0000${l.base}`)) {
+        this.lists.remove(l.map, l.key, l.base, owner);
       }
     }
-    // Fragments are kept without the endpoint elements' bulk: they are found again from the store.
+    for (const l of after.lists) {
+      if (this.lists.set(l.map, l.key, l.base, l.values, owner)) {
+        this.#conflict(report, owner, l.map, l.key);
+      }
+    }
+    // Kept to diff the next version; endpoint values are found again in the lists.
+    after.elements = elements;
+    for (const l of after.lists) l.values = [];
     this.#fragments.set(owner, after);
+  }
+
+  #conflict(report: (p: ModelProblem) => void, owner: string, set: string, key: string): void {
+    report({
+      object: `Service ${owner}`,
+      field: "spec",
+      message: `${set} element ${key} is already used by another Service; keeping the first`,
+    });
   }
 
   /** Net changes since the last apply (see {@linkcode FamilyChanges}). */
@@ -268,7 +319,7 @@ export class FamilyPlan {
     }
     for (const [set, keys] of this.#touched) {
       for (const [key, before] of keys) {
-        const now = this.elements.get(set, key);
+        const now = this.element(set, key);
         if (now === before) continue;
         if (before !== undefined && (now !== undefined || !DEFERRABLE_SETS.has(set))) {
           push(c.elementsDeleted, set, key);
@@ -288,7 +339,7 @@ export class FamilyPlan {
     }
     for (const [set, keys] of this.#touched) {
       for (const [key, before] of keys) {
-        const now = this.elements.get(set, key);
+        const now = this.element(set, key);
         let g = this.#garbage.get(set);
         if (now === undefined && before !== undefined && DEFERRABLE_SETS.has(set)) {
           if (!g) this.#garbage.set(set, g = new Map());

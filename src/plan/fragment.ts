@@ -11,6 +11,14 @@
 /** One element: set or map name, key, and value ("" for set elements). */
 export type FragmentElement = [set: string, key: string, value: string];
 
+/** The endpoints behind one entry point: map elements `key . base+i : values[i]`. */
+export interface EndpointList {
+  map: string;
+  key: string;
+  base: number;
+  values: string[];
+}
+
 /**
  * Objects (chains by name → rule lines; sets by name → declaration line) and
  * elements. Elements are a flat list (a fragment is small; a list is far
@@ -22,11 +30,13 @@ export interface Fragment {
   chains: Map<string, string[]>;
   sets: Map<string, string>;
   elements: FragmentElement[];
+  /** Elements of the `endpoints` maps, one list per entry point. */
+  lists: EndpointList[];
 }
 
 /** An empty fragment. */
 export function emptyFragment(): Fragment {
-  return { chains: new Map(), sets: new Map(), elements: [] };
+  return { chains: new Map(), sets: new Map(), elements: [], lists: [] };
 }
 
 /** Adds an element (a set element when value is ""). */
@@ -37,6 +47,7 @@ export function addElement(f: Fragment, set: string, key: string, value = ""): v
 /** Number of kernel objects and elements a fragment asks for. */
 export function fragmentSize(f: Fragment): number {
   let n = f.elements.length + f.sets.size;
+  for (const l of f.lists) n += l.values.length;
   for (const rules of f.chains.values()) n += 1 + rules.length;
   return n;
 }

@@ -53,8 +53,12 @@ export function endpointValue(ep: EndpointInfo): string {
   return `${ep.ip.text} . ${ep.port}`;
 }
 
-/** The previous value at one index of an entry point (for stable placement). */
-export type PreviousEndpoint = (set: string, key: string) => string | undefined;
+/** The previous endpoint list of an entry point (for stable placement). */
+export type PreviousEndpoints = (
+  map: string,
+  key: string,
+  base: number,
+) => readonly string[] | undefined;
 
 /**
  * Renders one service port for one family into `f`; returns its decision
@@ -65,7 +69,7 @@ export function renderServicePort(
   allEndpoints: readonly EndpointInfo[],
   ctx: FamilyContext,
   f: Fragment,
-  previous: PreviousEndpoint = () => undefined,
+  previous: PreviousEndpoints = () => undefined,
 ): ServicePortPolicy | undefined {
   const policy = decideServicePort(sp, allEndpoints, {
     family: ctx.family,
@@ -103,13 +107,12 @@ export function renderServicePort(
     const n = action.endpoints.length;
     addElement(f, vmap, key, `goto ${pickChain(kind, variant, n)}`);
     const base = shortcut ? SHORTCUT_OFFSET : 0;
-    const placed = placeEndpoints(
-      action.endpoints,
-      (i) => previous(endpointsMap, `${key} . ${base + i}`),
-    );
-    for (let i = 0; i < n; i++) {
-      addElement(f, endpointsMap, `${key} . ${base + i}`, endpointValue(placed[i]));
-    }
+    f.lists.push({
+      map: endpointsMap,
+      key,
+      base,
+      values: placeEndpoints(action.endpoints, previous(endpointsMap, key, base)),
+    });
   };
 
   // ClusterIP.
@@ -228,26 +231,23 @@ function renderAffinityObjects(
 }
 
 /**
- * Orders endpoints over the indices `0..N-1` of an entry point so that an
- * endpoint that already had one of those indices keeps it: a rollout that
- * replaces one pod changes one element, not all of them. Any order gives the
- * same equal weights.
+ * Orders endpoints over the indices `0..N-1` of an entry point and returns
+ * their values, so that an endpoint that already had one of those indices
+ * keeps it: a rollout that replaces one pod changes one element, not all of
+ * them. Any order gives the same equal weights.
  */
 export function placeEndpoints(
   eps: readonly EndpointInfo[],
-  previousAt: (index: number) => string | undefined,
-): EndpointInfo[] {
-  const placed: (EndpointInfo | undefined)[] = new Array(eps.length);
-  const byValue = new Map(eps.map((ep) => [endpointValue(ep), ep]));
-  for (let i = 0; i < eps.length; i++) {
-    const prev = previousAt(i);
-    const ep = prev === undefined ? undefined : byValue.get(prev);
-    if (ep) {
-      placed[i] = ep;
-      byValue.delete(prev!);
-    }
+  previous: readonly string[] | undefined,
+): string[] {
+  const values = eps.map(endpointValue);
+  if (!previous || previous.length === 0) return values;
+  const placed: (string | undefined)[] = new Array(values.length);
+  const wanted = new Set(values);
+  for (let i = 0; i < values.length && i < previous.length; i++) {
+    if (wanted.delete(previous[i])) placed[i] = previous[i];
   }
-  const rest = byValue.values();
-  for (let i = 0; i < eps.length; i++) placed[i] ??= rest.next().value;
-  return placed as EndpointInfo[];
+  const rest = wanted.values();
+  for (let i = 0; i < values.length; i++) placed[i] ??= rest.next().value;
+  return placed as string[];
 }
