@@ -22,7 +22,10 @@ import { HealthCheckNodePorts } from "../servers/health_check_node_ports.ts";
 import { parseBindAddress } from "../servers/bind_address.ts";
 import type { HttpServerHandle } from "../servers/_http_server.ts";
 import { DriftChecker } from "../nft/drift_checker.ts";
-import { ConntrackCleaner } from "../nft/conntrack_cleaner.ts";
+import { ConntrackReconciler } from "../conntrack/reconciler.ts";
+import { openConntrackTable } from "../conntrack/open_table.ts";
+import { udpServiceStates } from "../conntrack/udp_state.ts";
+import type { EndpointSlice, Service } from "../model/kube_types.ts";
 import type { Node } from "../model/kube_types.ts";
 import { type IpAddr, tryParseIp } from "../model/ip.ts";
 
@@ -78,7 +81,16 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     nodeName,
     logger: log,
   });
-  const conntrack = o.conntrackCleanup ? new ConntrackCleaner({ logger: log }) : undefined;
+  const conntrack = o.conntrackCleanup
+    ? new ConntrackReconciler({
+      table: openConntrackTable({ logger: log }),
+      logger: log,
+      onResult: (r) => {
+        metrics.conntrackEntriesDeleted(r.deletedByFamily[4], "IPv4");
+        metrics.conntrackEntriesDeleted(r.deletedByFamily[6], "IPv6");
+      },
+    })
+    : undefined;
   const drift = o.driftCheckPeriodMs > 0
     ? new DriftChecker({ runner, table: o.tableName })
     : undefined;
@@ -108,8 +120,13 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
       healthChecks.update(proxier.healthCheckTargets()).catch((e) =>
         log.error("Health check servers", { error: e.message })
       );
-      if (conntrack && r.staleUdpEndpoints.length > 0) {
-        conntrack.clear(r.staleUdpEndpoints).then((n) => metrics.conntrackEntriesDeleted(n));
+      // After every applied sync (the first one reconciles what a restart left), against the
+      // full UDP state; runs never overlap and requests made during a run coalesce.
+      if (conntrack && r.kind !== "none") {
+        conntrack.request(udpServiceStates(
+          state.objects("Service").values() as Iterable<Service>,
+          state.objects("EndpointSlice").values() as Iterable<EndpointSlice>,
+        ));
       }
     },
     onFailed: () => {
@@ -144,6 +161,7 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   clearInterval(driftTimer);
   loop.stop();
   await loop.whenIdle();
+  await conntrack?.close();
   await stopSource();
   await healthChecks.stop();
   await Promise.all(servers.map((s) => s.stop()));
