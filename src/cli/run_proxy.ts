@@ -25,6 +25,8 @@ import { DriftChecker } from "../nft/drift_checker.ts";
 import { ConntrackReconciler } from "../conntrack/reconciler.ts";
 import { openConntrackTable } from "../conntrack/open_table.ts";
 import { udpServiceStates } from "../conntrack/udp_state.ts";
+import { TakeoverNftRunner } from "../takeover/takeover_runner.ts";
+import { removeIptablesLeftovers } from "../takeover/iptables_cleanup.ts";
 import type { EndpointSlice, Service } from "../model/kube_types.ts";
 import type { Node } from "../model/kube_types.ts";
 import { type IpAddr, tryParseIp } from "../model/ip.ts";
@@ -38,7 +40,17 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     settings.localAddresses = Deno.networkInterfaces().map((i) => tryParseIp(i.address))
       .filter((ip): ip is IpAddr => ip !== undefined);
   }
-  const runner = new ExecNftRunner();
+  // Takeover from upstream kube-proxy (on unless --remove-upstream-rules=false): its nftables
+  // tables go in our first full transaction; its iptables chains right after it succeeded.
+  let iptablesCleanup: Promise<unknown> | undefined;
+  const runner = (o as { removeUpstreamRules?: boolean }).removeUpstreamRules === false
+    ? new ExecNftRunner()
+    : new TakeoverNftRunner({
+      inner: new ExecNftRunner(),
+      logger: log,
+      ownTable: o.tableName,
+      onTakenOver: () => iptablesCleanup = removeIptablesLeftovers({ logger: log }),
+    });
   const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
   const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });
   const servers: HttpServerHandle[] = [];
@@ -162,6 +174,7 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   loop.stop();
   await loop.whenIdle();
   await conntrack?.close();
+  await iptablesCleanup;
   await stopSource();
   await healthChecks.stop();
   await Promise.all(servers.map((s) => s.stop()));
