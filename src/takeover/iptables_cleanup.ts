@@ -23,7 +23,7 @@ export const IPTABLES_FLAVOURS: readonly string[] = [
 /** What the cleanup did for one flavour. */
 export interface FlavourResult {
   flavour: string;
-  status: "missing" | "clean" | "removed" | "failed";
+  status: "missing" | "not-permitted" | "clean" | "removed" | "failed";
   removedChains: string[];
   removedJumps: number;
   kept: string[];
@@ -42,6 +42,7 @@ export interface IptablesCleanupOptions {
 }
 
 class MissingBinary extends Error {}
+class NotPermitted extends Error {}
 
 async function run(argv: string[], stdin?: string): Promise<string> {
   let child: Deno.ChildProcess;
@@ -54,6 +55,9 @@ async function run(argv: string[], stdin?: string): Promise<string> {
     }).spawn();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new MissingBinary(argv[0], { cause: e });
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new NotPermitted(argv[0], { cause: e });
+    }
     throw e;
   }
   if (stdin !== undefined) {
@@ -91,6 +95,7 @@ async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise
     result.removedJumps = plan.removedJumps;
   } catch (e) {
     if (e instanceof MissingBinary) result.status = "missing";
+    else if (e instanceof NotPermitted) result.status = "not-permitted";
     else {
       result.status = "failed";
       result.error = (e as Error).message;
@@ -107,6 +112,11 @@ export async function removeIptablesLeftovers(o: IptablesCleanupOptions): Promis
     results.push(r);
     if (r.status === "missing") {
       o.logger.v(2).info("No iptables leftovers check: binary not installed", { flavour });
+    } else if (r.status === "not-permitted") {
+      o.logger.warn("Cannot check for upstream kube-proxy's iptables rules: not allowed to run", {
+        command: `${flavour}-save`,
+        hint: "add it to --allow-run",
+      });
     } else if (r.status === "failed") {
       o.logger.error("Failed to remove upstream kube-proxy's iptables rules", {
         flavour,
