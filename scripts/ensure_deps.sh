@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the proxy's demo, tests and benchmark need, when it is missing:
 #   - Deno (pinned), from the npm package `deno`, into ./.tools;
-#   - nftables, conntrack, iproute2 and python3 from apt, when running as root.
+#   - nftables, conntrack, iproute2, python3 and iptables from apt, when running as root.
 # Prints the path of the deno binary on its last line.
 set -euo pipefail
 DENO_VERSION=2.9.6
@@ -14,6 +14,8 @@ if [ "$(id -u)" = 0 ]; then
   command -v conntrack >/dev/null || missing+=(conntrack)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v python3 >/dev/null || missing+=(python3)
+  # Optional at run time (removing upstream kube-proxy's iptables-mode leftovers); the tests use it.
+  command -v iptables-nft-restore >/dev/null || missing+=(iptables)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "ensure_deps: installing ${missing[*]} with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive

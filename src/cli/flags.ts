@@ -146,6 +146,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: "NAME",
     help: "Name of the proxy's nft tables (ip and ip6). Default kube-nft-proxy.",
   },
+  "remove-upstream-rules": {
+    kind: "bool",
+    option: "removeUpstreamRules",
+    help:
+      "After the first successful sync, remove upstream kube-proxy's leftovers: nftables tables ip/ip6 kube-proxy (in the same transaction) and its iptables-mode KUBE-* chains. Default true.",
+  },
   "nft-backend": {
     kind: "string",
     option: "nftBackend",

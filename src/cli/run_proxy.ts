@@ -23,7 +23,11 @@ import { parseBindAddress } from "../servers/bind_address.ts";
 import type { HttpServerHandle } from "../servers/_http_server.ts";
 import { startDriftDetection } from "../sync/drift_detection.ts";
 import { BASE_CHAINS } from "../plan/skeleton.ts";
-import { ConntrackCleaner, type StaleUdpFlow } from "../nft/conntrack_cleaner.ts";
+import { ConntrackReconciler } from "../conntrack/reconciler.ts";
+import { openConntrackTable } from "../conntrack/open_table.ts";
+import type { UdpServicePortState } from "../conntrack/udp_state.ts";
+import { TakeoverNftRunner } from "../takeover/takeover_runner.ts";
+import { removeIptablesLeftovers } from "../takeover/iptables_cleanup.ts";
 import type { UdpServicePort } from "../sync/service_facts.ts";
 import type { Node } from "../model/kube_types.ts";
 import { type IpAddr, tryParseIp } from "../model/ip.ts";
@@ -53,7 +57,15 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     logger: log,
     onDrift: (what) => restore(what),
   });
-  const runner = drift.runner;
+  // Takeover from upstream kube-proxy (on unless --remove-upstream-rules=false): its nftables
+  // tables go in our first full transaction; its iptables chains right after it succeeded.
+  let iptablesCleanup: Promise<unknown> | undefined;
+  const runner = o.removeUpstreamRules === false ? drift.runner : new TakeoverNftRunner({
+    inner: drift.runner,
+    logger: log,
+    ownTable: o.tableName,
+    onTakenOver: () => iptablesCleanup = removeIptablesLeftovers({ logger: log }),
+  });
   const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
   const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });
   const servers: HttpServerHandle[] = [];
@@ -96,8 +108,16 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
     nodeName,
     logger: log,
   });
-  const conntrack = o.conntrackCleanup ? new ConntrackCleaner({ logger: log }) : undefined;
-  const staleUdp = new StaleUdpTracker();
+  const conntrack = o.conntrackCleanup
+    ? new ConntrackReconciler({
+      table: openConntrackTable({ logger: log }),
+      logger: log,
+      onResult: (r) => {
+        metrics.conntrackEntriesDeleted(r.deletedByFamily[4], "IPv4");
+        metrics.conntrackEntriesDeleted(r.deletedByFamily[6], "IPv6");
+      },
+    })
+    : undefined;
 
   const loop = new SyncLoop({
     syncer: proxier,
@@ -126,11 +146,9 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
       healthChecks.update(proxier.healthCheckNodePorts()).catch((e) =>
         log.error("Health check servers", { error: e.message })
       );
-      if (conntrack) {
-        const stale = staleUdp.update(proxier.udpServicePorts());
-        if (stale.length > 0) {
-          conntrack.clear(stale).then((n) => metrics.conntrackEntriesDeleted(n));
-        }
+      // After every sync that changed the ruleset (the first one too, which covers a restart).
+      if (conntrack && r.kind !== "none" && r.kind !== "garbage") {
+        conntrack.request(proxier.udpServicePorts().map(toReconcilerState));
       }
     },
     onFailed: () => {
@@ -155,6 +173,8 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   const sig = await stopped;
   log.info("Stopping; the rules stay in place", { signal: sig });
   await drift.stop();
+  await conntrack?.close();
+  await iptablesCleanup;
   loop.stop();
   await loop.whenIdle();
   await stopSource();
@@ -165,33 +185,6 @@ export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): 
   return 0;
 }
 
-/** Serving UDP endpoints that were programmed and are not any more (interim: before the reconciler). */
-class StaleUdpTracker {
-  #before = new Map<string, { port: UdpServicePort; endpoints: Set<string> }>();
-
-  update(ports: UdpServicePort[]): StaleUdpFlow[] {
-    const now = new Map<string, { port: UdpServicePort; endpoints: Set<string> }>();
-    for (const p of ports) {
-      now.set(`${p.family}|${p.serviceIPs[0]}|${p.port}`, {
-        port: p,
-        endpoints: new Set(p.servingEndpoints),
-      });
-    }
-    const stale: StaleUdpFlow[] = [];
-    for (const [k, { port, endpoints }] of this.#before) {
-      const keep = now.get(k)?.endpoints ?? new Set<string>();
-      for (const ep of endpoints) {
-        if (keep.has(ep)) continue;
-        stale.push({
-          family: port.family,
-          endpointIp: ep.slice(0, ep.lastIndexOf(":")).replace(/^\[|\]$/g, ""),
-          serviceIps: port.serviceIPs,
-          port: port.port,
-          nodePort: port.nodePort,
-        });
-      }
-    }
-    this.#before = now;
-    return stale;
-  }
+function toReconcilerState(p: UdpServicePort): UdpServicePortState {
+  return { ...p, servingEndpoints: new Set(p.servingEndpoints) };
 }

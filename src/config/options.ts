@@ -59,6 +59,8 @@ export interface ProxyOptions {
   cleanup: boolean;
   /** --nft-table: name of the proxy's tables */
   tableName: string;
+  /** --remove-upstream-rules: remove upstream kube-proxy's leftovers after the first sync */
+  removeUpstreamRules: boolean;
   /** --nft-backend: auto, libnftables or exec */
   nftBackend: "auto" | "libnftables" | "exec";
   /** --conntrack-cleanup: delete stale UDP conntrack entries */
@@ -102,6 +104,7 @@ export function defaultOptions(): ProxyOptions {
     cleanup: false,
     tableName: "kube-nft-proxy",
     nftBackend: "auto",
+    removeUpstreamRules: true,
     conntrackCleanup: true,
     explainSrc: "",
     explainDst: "",
