@@ -146,6 +146,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: "NAME",
     help: "Name of the proxy's nft tables (ip and ip6). Default kube-nft-proxy.",
   },
+  "max-service-elements": {
+    kind: "int",
+    option: "maxServiceElements",
+    value: "N",
+    help:
+      "Most ruleset elements one Service may use in one IP family (endpoints × entry points, source ranges, ...); a Service above it is not programmed and is reported. Default 50000.",
+  },
+  "affinity-max-clients": {
+    kind: "int",
+    option: "affinityMaxClients",
+    value: "N",
+    help:
+      "Most clients remembered per endpoint of a sessionAffinity ClientIP Service; beyond it new clients get no affinity (other Services are unaffected). Default 65536.",
+  },
   "remove-upstream-rules": {
     kind: "bool",
     option: "removeUpstreamRules",

@@ -59,6 +59,10 @@ export interface ProxyOptions {
   cleanup: boolean;
   /** --nft-table: name of the proxy's tables */
   tableName: string;
+  /** --max-service-elements */
+  maxServiceElements: number;
+  /** --affinity-max-clients */
+  affinityMaxClients: number;
   /** --remove-upstream-rules: remove upstream kube-proxy's leftovers after the first sync */
   removeUpstreamRules: boolean;
   /** --nft-backend: auto, libnftables or exec */
@@ -105,6 +109,8 @@ export function defaultOptions(): ProxyOptions {
     tableName: "kube-nft-proxy",
     nftBackend: "auto",
     removeUpstreamRules: true,
+    maxServiceElements: 50_000,
+    affinityMaxClients: 65_536,
     conntrackCleanup: true,
     explainSrc: "",
     explainDst: "",

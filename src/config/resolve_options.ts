@@ -108,6 +108,16 @@ export function validateOptions(o: ProxyOptions): void {
       `invalid value ${JSON.stringify(o.loggingFormat)} for --logging-format: want text or json`,
     );
   }
+  if (o.maxServiceElements < 1 || o.maxServiceElements > 10_000_000) {
+    throw new ConfigError(
+      `invalid value ${o.maxServiceElements} for --max-service-elements: must be 1..10000000`,
+    );
+  }
+  if (o.affinityMaxClients < 1 || o.affinityMaxClients > 16_777_216) {
+    throw new ConfigError(
+      `invalid value ${o.affinityMaxClients} for --affinity-max-clients: must be 1..16777216`,
+    );
+  }
   if (!["auto", "libnftables", "exec"].includes(o.nftBackend)) {
     throw new ConfigError(
       `invalid value ${
@@ -192,5 +202,7 @@ export function settingsFrom(o: ProxyOptions, nodeName: string): ProxySettings {
     interfaceNamePrefix: o.podInterfaceNamePrefix,
     nodePortAddresses: npa.length === 0 ? "primary" : cidrList("--nodeport-addresses", npa),
     serviceCIDRs: cidrList("--service-cidrs", o.serviceCIDRs),
+    affinityMaxClients: o.affinityMaxClients,
+    maxServiceElements: o.maxServiceElements,
   };
 }

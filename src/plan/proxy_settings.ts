@@ -38,6 +38,8 @@ export interface ProxySettings {
   localAddresses?: IpAddr[];
   /** Most clients remembered per endpoint of a ClientIP-affinity Service. @default 65536 */
   affinityMaxClients?: number;
+  /** Most objects and elements one Service may add to one family's table. @default 50000 */
+  maxServiceElements?: number;
 }
 
 /** How pod traffic is recognised on this node, or undefined when detection is off. */

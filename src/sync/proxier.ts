@@ -50,8 +50,6 @@ export interface ProxierOptions {
   runner: NftRunner;
   logger: Logger;
   now?: () => number;
-  /** Most objects and elements one Service may add to one family's table. @default 50000 */
-  maxServiceElements?: number;
   /**
    * Take over the tables a previous run left (rewrite them in place, keeping ClientIP affinity)
    * instead of replacing them at the first sync. @default true
@@ -95,7 +93,7 @@ export class Proxier {
     this.#runner = o.runner;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
-    this.#limit = o.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
+    this.#limit = o.settings.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
     this.#adopt = o.adoptTables ?? true;
     this.#relist = this.#adopt;
     this.tracker = new ChangeTracker(o.state, o.settings.nodeName, this.#now);
