@@ -13,7 +13,7 @@ import type { FamilyContext } from "./family_context.ts";
 import { buildSkeleton, pickChainRules, type Skeleton } from "./skeleton.ts";
 import { ElementStore } from "./element_store.ts";
 import { EndpointLists } from "./endpoint_lists.ts";
-import { parsePickChain, SET } from "./names.ts";
+import { endpointsMap, parsePickChain, PROTOCOLS, SET } from "./names.ts";
 import { emptyFragment, type Fragment, type FragmentElement, fragmentSize } from "./fragment.ts";
 import { renderServicePort } from "./service_fragment.ts";
 import type { ServicePortPolicy } from "./service_policy.ts";
@@ -29,15 +29,16 @@ export type PlanObject =
 /** Sets whose removed elements can wait for the garbage collection: nothing reaches them. */
 const DEFERRABLE_SETS: ReadonlySet<string> = new Set([
   // Reached only through a `pick-N` chain with N <= the remaining count, or not at all.
-  SET.endpoints,
-  SET.nodeportEndpoints,
+  ...PROTOCOLS.flatMap((p) => [endpointsMap("ip", p), endpointsMap("nodeport", p)]),
   // A leftover only masquerades a pod that reaches itself, or rejects another port of a gone IP.
   SET.hairpin,
   SET.clusterIps,
 ]);
 
 /** Maps whose elements are kept as lists per entry point ({@linkcode EndpointLists}). */
-const LIST_MAPS: ReadonlySet<string> = new Set([SET.endpoints, SET.nodeportEndpoints]);
+const LIST_MAPS: ReadonlySet<string> = new Set(
+  PROTOCOLS.flatMap((p) => [endpointsMap("ip", p), endpointsMap("nodeport", p)]),
+);
 
 /** Maps whose values name selection chains. */
 const VERDICT_MAPS: ReadonlySet<string> = new Set([

@@ -23,10 +23,18 @@ export const SET = {
   shortcutIps: "shortcut-ips",
   /** `proto . port : verdict`: the same for NodePorts. */
   shortcutNodeports: "shortcut-nodeports",
-  /** `addr . proto . port . index : addr . port`: the endpoints behind each entry point. */
-  endpoints: "endpoints",
-  /** `proto . port . index : addr . port`: the endpoints behind each NodePort. */
-  nodeportEndpoints: "nodeport-endpoints",
+  /** `addr . port . index : addr . port`: the endpoints behind each TCP entry point. */
+  endpointsTcp: "endpoints-tcp",
+  /** The same for UDP entry points. */
+  endpointsUdp: "endpoints-udp",
+  /** The same for SCTP entry points. */
+  endpointsSctp: "endpoints-sctp",
+  /** `port . index : addr . port`: the endpoints behind each TCP NodePort. */
+  nodeportEndpointsTcp: "nodeport-endpoints-tcp",
+  /** The same for UDP NodePorts. */
+  nodeportEndpointsUdp: "nodeport-endpoints-udp",
+  /** The same for SCTP NodePorts. */
+  nodeportEndpointsSctp: "nodeport-endpoints-sctp",
   /** Addresses NodePorts are served on. */
   nodeportIps: "nodeport-ips",
   /** `addr . proto . port`: entry points with no usable endpoint at all: rejected before DNAT. */
@@ -83,6 +91,19 @@ export type PickVariant = "plain" | "masq" | "shortcut";
 
 /** Which map an entry point's endpoints live in. */
 export type EntryKind = "ip" | "nodeport";
+
+/** Transport protocols, as nft names them. */
+export const PROTOCOLS = ["tcp", "udp", "sctp"] as const;
+
+/**
+ * The map holding the endpoints of entry points of one kind and protocol. One
+ * map per protocol: nft 1.0.6 cannot add a rule that DNATs through a map whose
+ * `typeof` data says `th dport` once the map exists ("conflicting protocols"),
+ * and a protocol's own `tcp dport` makes nft add a match on that protocol.
+ */
+export function endpointsMap(kind: EntryKind, protocol: typeof PROTOCOLS[number]): string {
+  return `${kind === "ip" ? "" : "nodeport-"}endpoints-${protocol}`;
+}
 
 /** The shared chain that picks one of `n` endpoints of an entry point at random. */
 export function pickChain(kind: EntryKind, variant: PickVariant, n: number): string {

@@ -7,9 +7,9 @@
  * Layout (per-service state lives in map elements, so the kernel's cost stays
  * linear in the number of Services and a change touches elements only):
  * - `service-ips[addr . proto . port] = goto pick-N` (or `pick-masq-N`), and
- *   `endpoints[addr . proto . port . i] = endpoint` for i in 0..N-1: the
- *   shared chain `pick-N` DNATs through `endpoints` with `numgen random mod N`.
- *   NodePorts use `service-nodeports` and `nodeport-endpoints` the same way.
+ *   `endpoints-PROTO[addr . port . i] = endpoint` for i in 0..N-1: the shared
+ *   chain `pick-N` DNATs through `endpoints-PROTO` with `numgen random mod N`.
+ *   NodePorts use `service-nodeports` and `nodeport-endpoints-PROTO` the same way.
  * - externalTrafficPolicy Local: `shortcut-ips` sends pods and the node to
  *   `pick-shortcut-N`, whose endpoints sit at index offset SHORTCUT_OFFSET.
  * - No endpoint at all: `no-endpoint-*` (rejected); a Local policy with
@@ -31,6 +31,7 @@ import {
   affinityEndpointChain,
   affinitySet,
   CHAIN,
+  endpointsMap,
   endpointTag,
   type EntryKind,
   pickChain,
@@ -84,10 +85,16 @@ export function renderServicePort(
     addElement(f, SET.hairpin, `${ep.ip.text} . ${ep.ip.text}`);
   }
 
-  const entry = (kind: EntryKind, key: string, action: EntryAction, shortcut: boolean) => {
-    const [vmap, endpointsMap] = kind === "ip"
-      ? [shortcut ? SET.shortcutIps : SET.serviceIps, SET.endpoints]
-      : [shortcut ? SET.shortcutNodeports : SET.serviceNodeports, SET.nodeportEndpoints];
+  const entry = (
+    kind: EntryKind,
+    key: string,
+    listKey: string,
+    action: EntryAction,
+    shortcut: boolean,
+  ) => {
+    const vmap = kind === "ip"
+      ? (shortcut ? SET.shortcutIps : SET.serviceIps)
+      : (shortcut ? SET.shortcutNodeports : SET.serviceNodeports);
     if (action.action !== "dnat") {
       const set = action.action === "reject"
         ? (kind === "ip" ? SET.noEndpointServices : SET.noEndpointNodeports)
@@ -107,28 +114,32 @@ export function renderServicePort(
     const n = action.endpoints.length;
     addElement(f, vmap, key, `goto ${pickChain(kind, variant, n)}`);
     const base = shortcut ? SHORTCUT_OFFSET : 0;
+    const map = endpointsMap(kind, proto);
     f.lists.push({
-      map: endpointsMap,
-      key,
+      map,
+      key: listKey,
       base,
-      values: placeEndpoints(action.endpoints, previous(endpointsMap, key, base)),
+      values: placeEndpoints(action.endpoints, previous(map, listKey, base)),
     });
   };
 
   // ClusterIP.
   const clusterKey = `${policy.clusterIP.text} . ${proto} . ${sp.port}`;
   addElement(f, SET.clusterIps, policy.clusterIP.text);
-  entry("ip", clusterKey, policy.internal, false);
+  entry("ip", clusterKey, `${policy.clusterIP.text} . ${sp.port}`, policy.internal, false);
   // External IPs, LB IPs, NodePort.
   if (policy.external) {
-    const keys: [EntryKind, string][] = policy.externalIPs.map((ip) => [
+    const keys: [EntryKind, string, string][] = policy.externalIPs.map((ip) => [
       "ip",
       `${ip.text} . ${proto} . ${sp.port}`,
+      `${ip.text} . ${sp.port}`,
     ]);
-    if (policy.nodePort > 0) keys.push(["nodeport", `${proto} . ${policy.nodePort}`]);
-    for (const [kind, key] of keys) {
-      entry(kind, key, policy.external, false);
-      if (policy.shortcut) entry(kind, key, policy.shortcut, true);
+    if (policy.nodePort > 0) {
+      keys.push(["nodeport", `${proto} . ${policy.nodePort}`, String(policy.nodePort)]);
+    }
+    for (const [kind, key, listKey] of keys) {
+      entry(kind, key, listKey, policy.external, false);
+      if (policy.shortcut) entry(kind, key, listKey, policy.shortcut, true);
     }
     renderFirewall(sp, policy, ctx, f);
   }

@@ -20,7 +20,15 @@
  */
 
 import type { FamilyContext } from "./family_context.ts";
-import { CHAIN, type EntryKind, type PickVariant, SET, SHORTCUT_OFFSET } from "./names.ts";
+import {
+  CHAIN,
+  endpointsMap,
+  type EntryKind,
+  type PickVariant,
+  PROTOCOLS,
+  SET,
+  SHORTCUT_OFFSET,
+} from "./names.ts";
 
 /** A base chain: hook header plus rules. */
 export interface BaseChain {
@@ -75,14 +83,20 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
       SET.shortcutNodeports,
       `map ${SET.shortcutNodeports} { type inet_proto . inet_service : verdict; }`,
     ],
-    [
-      SET.endpoints,
-      `map ${SET.endpoints} { typeof ${svcKey} . numgen random mod 1 : ${w} daddr . th dport; }`,
-    ],
-    [
-      SET.nodeportEndpoints,
-      `map ${SET.nodeportEndpoints} { typeof meta l4proto . th dport . numgen random mod 1 : ${w} daddr . th dport; }`,
-    ],
+    ...PROTOCOLS.flatMap((p): [string, string][] => [
+      [
+        endpointsMap("ip", p),
+        `map ${
+          endpointsMap("ip", p)
+        } { typeof ${w} daddr . th dport . numgen random mod 1 : ${w} daddr . ${p} dport; }`,
+      ],
+      [
+        endpointsMap("nodeport", p),
+        `map ${
+          endpointsMap("nodeport", p)
+        } { typeof th dport . numgen random mod 1 : ${w} daddr . ${p} dport; }`,
+      ],
+    ]),
     [SET.nodeportIps, `set ${SET.nodeportIps} { type ${a}; }`],
     [SET.noEndpointServices, `set ${SET.noEndpointServices} { type ${entry}; }`],
     [SET.noEndpointNodeports, `set ${SET.noEndpointNodeports} { type inet_proto . inet_service; }`],
@@ -190,8 +204,8 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
 
 /**
  * The rules of a shared selection chain: DNAT to one of `n` endpoints of the
- * packet's entry point, chosen at random (`numgen`), from the `endpoints` (or
- * `nodeport-endpoints`) map; see {@linkcode PickVariant} for the variants.
+ * packet's entry point, chosen at random (`numgen`), from the endpoints map
+ * of its protocol; see {@linkcode PickVariant} for the variants.
  */
 export function pickChainRules(
   ctx: FamilyContext,
@@ -201,11 +215,16 @@ export function pickChainRules(
 ): string[] {
   const w = ctx.nftFamily;
   const offset = variant === "shortcut" ? ` offset ${SHORTCUT_OFFSET}` : "";
-  const key = kind === "ip" ? serviceKeyExpr(ctx) : "meta l4proto . th dport";
-  const map = kind === "ip" ? SET.endpoints : SET.nodeportEndpoints;
+  const key = kind === "ip" ? `${w} daddr . th dport` : "th dport";
   const rules: string[] = [];
   if (variant === "masq") rules.push(`jump ${CHAIN.markMasq}`);
   if (variant === "shortcut") rules.push(`fib saddr type local jump ${CHAIN.markMasq}`);
-  rules.push(`dnat ${w} to ${key} . numgen random mod ${n}${offset} map @${map}`);
+  for (const p of PROTOCOLS) {
+    rules.push(
+      `meta l4proto ${p} dnat ${w} to ${key} . numgen random mod ${n}${offset} map @${
+        endpointsMap(kind, p)
+      }`,
+    );
+  }
   return rules;
 }
