@@ -75,8 +75,10 @@ export function categorizeEndpoints(
   policy: PolicyInputs,
   node: NodeInputs,
 ): CategorizedEndpoints {
-  const usesCluster = !policy.internalPolicyLocal ||
-    (policy.externallyAccessible && !policy.externalPolicyLocal);
+  // As upstream's UsesClusterEndpoints(): any externally accessible port needs the cluster set,
+  // even with externalTrafficPolicy Local, because traffic from a local pod or from the node to
+  // a NodePort or LB IP short-circuits to every usable endpoint in the cluster.
+  const usesCluster = !policy.internalPolicyLocal || policy.externallyAccessible;
   const usesLocal = policy.internalPolicyLocal ||
     (policy.externallyAccessible && policy.externalPolicyLocal);
   const result: CategorizedEndpoints = { hasAnyEndpoints: false, topology: "" };
