@@ -51,7 +51,8 @@ export function unknownNode(name: string): NodeInfo {
 /** Reads this node's Node object (`undefined` when none was seen). */
 export function readNode(name: string, node: unknown, report: ProblemSink): NodeInfo {
   if (node === undefined || node === null) return unknownNode(name);
-  const bad = fieldReporter("Node", node, report);
+  // Problems name the node we asked for, whatever the object's own metadata holds.
+  const bad = fieldReporter("Node", { metadata: { name } }, report);
   try {
     return read(name, node, bad);
   } finally {
