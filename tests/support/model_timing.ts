@@ -1,7 +1,8 @@
 /**
  * A quick timing of the model layer alone: reading N Services and merging
  * their EndpointSlices (E endpoints each, as the EndpointSlice controller
- * writes them), then categorising every port's endpoints. Objects are built
+ * writes them), then categorising every port's endpoints; then resolving
+ * the address claims of all N Services. Objects are built
  * in memory and round-tripped through JSON so they look like what the API
  * source hands over.
  *
@@ -16,6 +17,7 @@ import process from "node:process";
 import { readService } from "../../src/model/service_port.ts";
 import { mergeEndpointSlices, portKey } from "../../src/model/endpoints.ts";
 import { categorizeEndpoints } from "../../src/model/categorize.ts";
+import { AddressClaims } from "../../src/model/address_claims.ts";
 
 function ipv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
@@ -110,4 +112,22 @@ console.log(
     `median ${times[times.length >> 1].toFixed(1)} ms, min ${times[0].toFixed(1)} ms; ` +
     `process CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms (the machine may be busy) ` +
     `over ${runs} runs`,
+);
+
+// Address claims: register every Service, then filter every Service's ports (what a full sync adds).
+const reads = pairs.map(([svc]) => readService(svc, sink));
+const claimTimes: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const t0 = performance.now();
+  const claims = new AddressClaims();
+  for (const rd of reads) claims.update(rd.ports[0].serviceKey, rd.claims);
+  for (const rd of reads) claims.filterPorts(rd.ports[0].serviceKey, rd.ports);
+  claimTimes.push(performance.now() - t0);
+}
+claimTimes.sort((a, b) => a - b);
+console.log(
+  `AddressClaims for ${services} Services (update + filterPorts): ` +
+    `median ${claimTimes[claimTimes.length >> 1].toFixed(1)} ms, min ${
+      claimTimes[0].toFixed(1)
+    } ms`,
 );
