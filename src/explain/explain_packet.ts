@@ -8,9 +8,11 @@
  */
 
 import type { ClusterState } from "../source/cluster_state.ts";
-import type { Node, Service, ServiceCIDR } from "../model/kube_types.ts";
+import type { Node } from "../model/kube_types.ts";
 import { type NodeInfo, readNode } from "../model/node_info.ts";
-import { readService, type ServicePortInfo } from "../model/service_port.ts";
+import { firewallRanges, readService, type ServicePortInfo } from "../model/service_port.ts";
+import { readServiceCidrs } from "../model/service_cidr.ts";
+import { AddressClaims } from "../model/address_claims.ts";
 import {
   type EndpointInfo,
   isIgnoredSlice,
@@ -21,12 +23,7 @@ import {
 import { cidrContains, type IpAddr } from "../model/ip.ts";
 import type { Protocol } from "../model/problems.ts";
 import type { EndpointSlice } from "../model/kube_types.ts";
-import {
-  detectorFor,
-  familyContexts,
-  type ProxySettings,
-  serviceCidrsFrom,
-} from "../plan/proxy_settings.ts";
+import { detectorFor, familyContexts, type ProxySettings } from "../plan/proxy_settings.ts";
 import type { FamilyContext } from "../plan/family_context.ts";
 import {
   decideServicePort,
@@ -107,8 +104,8 @@ export function explainPacket(
     state.get("Node", settings.nodeName) as Node | undefined,
     ignore,
   );
-  const cidrs = serviceCidrsFrom(
-    state.objects("ServiceCIDR").values() as Iterable<ServiceCIDR>,
+  const cidrs = readServiceCidrs(
+    state.objects("ServiceCIDR").values(),
     settings.serviceCIDRs,
     ignore,
   );
@@ -138,8 +135,17 @@ export function explainPacket(
     sp: ServicePortInfo;
     entry: "ClusterIP" | "NodePort" | "external IP" | "load-balancer IP";
   } | undefined;
-  for (const svc of state.objects("Service").values()) {
-    for (const sp of readService(svc as Service, ignore).ports) {
+  // The proxier's address ownership: an external or LB IP refused to a Service is not its entry point.
+  const claims = new AddressClaims();
+  claims.setServiceCidrs(cidrs);
+  const reads = new Map<string, ReturnType<typeof readService>>();
+  for (const [key, svc] of state.objects("Service")) {
+    const read = readService(svc, ignore);
+    reads.set(key, read);
+    claims.update(key, read.claims);
+  }
+  for (const [key, read] of reads) {
+    for (const sp of claims.filterPorts(key, read.ports)) {
       const cip = sp.clusterIPs.find((c) => c.family === fam);
       if (!cip) continue;
       if (cip.text === q.dst.text) clusterIpOwner ??= sp;
@@ -182,7 +188,7 @@ export function explainPacket(
       entry === "NodePort" ? `${q.dst.text}:${sp.nodePort}` : `${q.dst.text}:${sp.port}`
     }`,
   };
-  const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === fam);
+  const ranges = firewallRanges(sp, fam);
   // As the renderer: only this family's ranges count; without any, there is no firewall.
   if (entry === "load-balancer IP" && ranges.length > 0) {
     const coversNode = ranges.some((r) => node.addresses.some((a) => cidrContains(r, a)));

@@ -1,7 +1,16 @@
 /**
  * Endpoint categorisation: which endpoints serve cluster-wide traffic and
  * which serve node-local traffic, after readiness, the terminating fallback
- * and topology. A pure function, as upstream kube-proxy's.
+ * and topology. A pure function, as upstream kube-proxy's
+ * (`pkg/proxy/topology.go`).
+ *
+ * Topology follows the EndpointSlice hints only, as upstream: the Service's
+ * `trafficDistribution` (PreferClose, PreferSameZone, PreferSameNode) reaches
+ * the proxy as the hints the EndpointSlice controller derives from it. Node
+ * hints (`forNodes`) apply when every ready endpoint has one and one names
+ * this node; otherwise zone hints (`forZones`) under the same rule for this
+ * node's zone; otherwise there is no filtering. Topology never filters the
+ * Local set, and the terminating fallback ignores it.
  *
  * @module
  */
@@ -75,8 +84,10 @@ export function categorizeEndpoints(
   policy: PolicyInputs,
   node: NodeInputs,
 ): CategorizedEndpoints {
-  const usesCluster = !policy.internalPolicyLocal ||
-    (policy.externallyAccessible && !policy.externalPolicyLocal);
+  // As upstream's UsesClusterEndpoints(): any externally accessible port needs the cluster set,
+  // even with externalTrafficPolicy Local, because traffic from a local pod or from the node to
+  // a NodePort or LB IP short-circuits to every usable endpoint in the cluster.
+  const usesCluster = !policy.internalPolicyLocal || policy.externallyAccessible;
   const usesLocal = policy.internalPolicyLocal ||
     (policy.externallyAccessible && policy.externalPolicyLocal);
   const result: CategorizedEndpoints = { hasAnyEndpoints: false, topology: "" };

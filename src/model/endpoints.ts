@@ -3,20 +3,29 @@
  * and deduplicating across slices. A Service port matches a slice port by
  * name and protocol; the endpoint's port is the slice port's number.
  *
+ * Slices are untrusted JSON: every field read is type-checked, and a bad
+ * slice, port or endpoint is reported and skipped without stopping the rest.
+ * This runs for every endpoint of the cluster (100k at scale), so the checks
+ * are inline and allocate nothing when the input is valid.
+ *
  * @module
  */
 
-import type { EndpointSlice } from "./kube_types.ts";
 import { HEADLESS_LABEL, SERVICE_NAME_LABEL, SERVICE_PROXY_NAME_LABEL } from "./kube_types.ts";
 import { type IpAddr, tryParseIp } from "./ip.ts";
 import { isPort, parseProtocol, type ProblemSink, type Protocol } from "./problems.ts";
+import { describe, hasLabel, isObject, labelsOf, typeName } from "./_json.ts";
+import { type FieldReporter, fieldReporter } from "./_reporter.ts";
 
 /** One endpoint of one service port. */
 export interface EndpointInfo {
   ip: IpAddr;
   port: number;
+  /** conditions.ready; unset means true. */
   ready: boolean;
+  /** conditions.serving; unset means true (upstream: `Serving == nil || *Serving`). */
   serving: boolean;
+  /** conditions.terminating; unset means false. */
   terminating: boolean;
   nodeName: string;
   zone: string;
@@ -34,112 +43,218 @@ export function portKey(protocol: Protocol, portName: string): string {
   return `${protocol}/${portName}`;
 }
 
-/** The Service (`namespace/name`) an EndpointSlice belongs to, or undefined. */
-export function sliceServiceKey(slice: EndpointSlice): string | undefined {
-  const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-  const ns = slice.metadata?.namespace;
-  return svc && ns ? `${ns}/${svc}` : undefined;
+function metaOf(slice: unknown): Record<string, unknown> | undefined {
+  return isObject(slice) && isObject(slice.metadata) ? slice.metadata : undefined;
+}
+
+/** The Service (`namespace/name`) an EndpointSlice (any JSON value) belongs to, or undefined. */
+export function sliceServiceKey(slice: unknown): string | undefined {
+  const meta = metaOf(slice);
+  const labels = labelsOf(meta, () => {});
+  const svc = labels && Object.hasOwn(labels, SERVICE_NAME_LABEL)
+    ? labels[SERVICE_NAME_LABEL]
+    : undefined;
+  const ns = meta?.namespace;
+  return typeof svc === "string" && svc !== "" && typeof ns === "string" && ns !== ""
+    ? `${ns}/${svc}`
+    : undefined;
 }
 
 /** Whether the proxy must ignore this slice (headless, or another proxy's). */
-export function isIgnoredSlice(slice: EndpointSlice): boolean {
-  const labels = slice.metadata?.labels ?? {};
-  return labels[HEADLESS_LABEL] !== undefined || labels[SERVICE_PROXY_NAME_LABEL] !== undefined;
+export function isIgnoredSlice(slice: unknown): boolean {
+  const labels = labelsOf(metaOf(slice), () => {});
+  return hasLabel(labels, HEADLESS_LABEL) || hasLabel(labels, SERVICE_PROXY_NAME_LABEL);
 }
 
-function rank(e: EndpointInfo): number {
-  return e.ready ? 2 : e.serving && e.terminating ? 1 : 0;
-}
-
-function hintSet(list: unknown): ReadonlySet<string> | undefined {
-  if (!Array.isArray(list) || list.length === 0) return undefined;
-  return new Set(
-    list.map((h) => (typeof h?.name === "string" ? h.name : "")).filter((n) => n !== ""),
-  );
+function sliceName(slice: unknown): string {
+  const name = metaOf(slice)?.name;
+  return typeof name === "string" ? name : "";
 }
 
 /**
- * Merges the slices of one Service. Invalid slices, ports and addresses are
- * skipped and reported. When one address:port appears in several slices, the
- * most usable copy wins (ready, then serving-and-terminating).
+ * Merges the slices (any JSON values) of one Service. Invalid slices, ports
+ * and endpoints are skipped and reported.
+ *
+ * When one address:port appears more than once, the copy that is not
+ * terminating wins, as upstream (the pod network may reuse a terminating
+ * pod's IP for a new pod before the old Pod is gone). Between copies that
+ * are both terminating or both not, which upstream leaves to map order, the
+ * more usable copy wins (ready, then serving), then the one from the slice
+ * whose name sorts first, so the result never depends on the order of slices.
  */
 export function mergeEndpointSlices(
-  slices: Iterable<EndpointSlice>,
+  slices: Iterable<unknown>,
   report: ProblemSink,
 ): EndpointsByPort {
+  let list = Array.isArray(slices) ? slices : [...slices];
+  if (list.length > 1) {
+    list = list.map((s) => ({ s, name: sliceName(s) }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((x) => x.s);
+  }
   const merged = new Map<string, Map<string, EndpointInfo>>();
-  for (const slice of slices) {
-    const object = `EndpointSlice ${slice.metadata?.namespace}/${slice.metadata?.name}`;
-    const family = slice.addressType === "IPv4" ? 4 : slice.addressType === "IPv6" ? 6 : 0;
-    if (family === 0) {
-      if (slice.addressType !== "FQDN") {
-        report({
-          object,
-          field: "addressType",
-          message: `unknown address type ${JSON.stringify(slice.addressType)}`,
-        });
-      }
-      continue;
-    }
-    const ports: { key: string; port: number }[] = [];
-    (Array.isArray(slice.ports) ? slice.ports : []).forEach((p, i) => {
-      const protocol = parseProtocol(p?.protocol);
-      if (!protocol) {
-        return report({
-          object,
-          field: `ports[${i}].protocol`,
-          message: `unknown protocol ${JSON.stringify(p?.protocol)}`,
-        });
-      }
-      if (!isPort(p?.port)) {
-        return report({
-          object,
-          field: `ports[${i}].port`,
-          message: `port out of range: ${JSON.stringify(p?.port)}`,
-        });
-      }
-      ports.push({ key: portKey(protocol, p.name ?? ""), port: p.port });
-    });
-    (Array.isArray(slice.endpoints) ? slice.endpoints : []).forEach((ep, i) => {
-      const addr = ep?.addresses?.[0];
-      const ip = tryParseIp(addr);
-      if (!ip || ip.family !== family) {
-        report({
-          object,
-          field: `endpoints[${i}].addresses[0]`,
-          message: `invalid IPv${family} address ${JSON.stringify(addr)}`,
-        });
-        return;
-      }
-      const c = ep.conditions ?? {};
-      const ready = c.ready !== false; // nil counts as ready
-      const serving = c.serving === undefined || c.serving === null ? ready : c.serving;
-      const terminating = c.terminating === true;
-      for (const { key, port } of ports) {
-        const info: EndpointInfo = {
-          ip,
-          port,
-          ready,
-          serving,
-          terminating,
-          nodeName: typeof ep.nodeName === "string" ? ep.nodeName : "",
-          zone: typeof ep.zone === "string" ? ep.zone : "",
-          zoneHints: hintSet(ep.hints?.forZones),
-          nodeHints: hintSet(ep.hints?.forNodes),
-        };
-        let byAddr = merged.get(key);
-        if (!byAddr) merged.set(key, byAddr = new Map());
-        const id = `${ip.text}|${port}`;
-        const prev = byAddr.get(id);
-        if (!prev || rank(info) > rank(prev)) byAddr.set(id, info);
-      }
-    });
+  for (const slice of list) {
+    const bad = fieldReporter("EndpointSlice", slice, report);
+    mergeSlice(slice, merged, bad);
+    bad.finish();
   }
   const out: EndpointsByPort = new Map();
   for (const [key, byAddr] of merged) {
     out.set(key, [...byAddr.values()].sort(compareEndpoints));
   }
   return out;
+}
+
+/** Whether `b`, a copy of the same address:port, replaces `a`. */
+function replaces(a: EndpointInfo, b: EndpointInfo): boolean {
+  if (a.terminating !== b.terminating) return !b.terminating;
+  if (a.ready !== b.ready) return b.ready;
+  return b.serving && !a.serving;
+}
+
+function mergeSlice(
+  slice: unknown,
+  merged: Map<string, Map<string, EndpointInfo>>,
+  bad: FieldReporter,
+): void {
+  if (!isObject(slice)) return bad("", `must be an object, got ${typeName(slice)}`);
+  const type = slice.addressType;
+  const family = type === "IPv4" ? 4 : type === "IPv6" ? 6 : 0;
+  if (family === 0) {
+    if (type !== "FQDN") bad("addressType", `unknown address type ${describe(type)}`);
+    return;
+  }
+  const ports = readSlicePorts(slice.ports, bad);
+  const eps = slice.endpoints;
+  if (eps === undefined || eps === null) return;
+  if (!Array.isArray(eps)) return bad("endpoints", `must be a list, got ${typeName(eps)}`);
+  if (ports.length === 0) return;
+  for (let i = 0; i < eps.length; i++) {
+    const ep = eps[i];
+    if (!isObject(ep)) {
+      bad(`endpoints[${i}]`, `must be an object, got ${typeName(ep)}`);
+      continue;
+    }
+    const addrs = ep.addresses;
+    if (!Array.isArray(addrs) || addrs.length === 0) {
+      bad(`endpoints[${i}].addresses`, `must be a non-empty list of IPs, got ${describe(addrs)}`);
+      continue;
+    }
+    const ip = tryParseIp(addrs[0]);
+    if (!ip || ip.family !== family) {
+      bad(`endpoints[${i}].addresses[0]`, `invalid IPv${family} address ${describe(addrs[0])}`);
+      continue;
+    }
+    let ready = true, serving = true, terminating = false;
+    const c = ep.conditions;
+    if (c !== undefined && c !== null) {
+      if (!isObject(c)) {
+        bad(`endpoints[${i}].conditions`, `must be an object, got ${typeName(c)}; skipped`);
+        continue;
+      }
+      const r = c.ready, s = c.serving, t = c.terminating;
+      if (!isOptionalBool(r) || !isOptionalBool(s) || !isOptionalBool(t)) {
+        const which = !isOptionalBool(r) ? "ready" : !isOptionalBool(s) ? "serving" : "terminating";
+        bad(
+          `endpoints[${i}].conditions.${which}`,
+          `must be a boolean, got ${typeName(c[which])}; skipped`,
+        );
+        continue;
+      }
+      ready = r !== false;
+      serving = s !== false;
+      terminating = t === true;
+    }
+    const nodeName = optionalString(ep.nodeName, `endpoints[${i}].nodeName`, bad);
+    const zone = optionalString(ep.zone, `endpoints[${i}].zone`, bad);
+    let zoneHints: ReadonlySet<string> | undefined, nodeHints: ReadonlySet<string> | undefined;
+    const h = ep.hints;
+    if (h !== undefined && h !== null) {
+      if (!isObject(h)) bad(`endpoints[${i}].hints`, `must be an object, got ${typeName(h)}`);
+      else {
+        zoneHints = hintSet(h.forZones, `endpoints[${i}].hints.forZones`, bad);
+        nodeHints = hintSet(h.forNodes, `endpoints[${i}].hints.forNodes`, bad);
+      }
+    }
+    for (let p = 0; p < ports.length; p++) {
+      const { key, port } = ports[p];
+      const info: EndpointInfo = {
+        ip,
+        port,
+        ready,
+        serving,
+        terminating,
+        nodeName,
+        zone,
+        zoneHints,
+        nodeHints,
+      };
+      let byAddr = merged.get(key);
+      if (!byAddr) merged.set(key, byAddr = new Map());
+      const id = `${ip.text}|${port}`;
+      const prev = byAddr.get(id);
+      if (!prev || replaces(prev, info)) byAddr.set(id, info);
+    }
+  }
+}
+
+function readSlicePorts(list: unknown, bad: FieldReporter): { key: string; port: number }[] {
+  const out: { key: string; port: number }[] = [];
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) return bad("ports", `must be a list, got ${typeName(list)}`), out;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    if (!isObject(p)) {
+      bad(`ports[${i}]`, `must be an object, got ${typeName(p)}`);
+      continue;
+    }
+    const protocol = parseProtocol(p.protocol);
+    if (!protocol) {
+      bad(`ports[${i}].protocol`, `unknown protocol ${describe(p.protocol)}`);
+      continue;
+    }
+    if (!isPort(p.port)) {
+      bad(`ports[${i}].port`, `port out of range: ${describe(p.port)}`);
+      continue;
+    }
+    // The EndpointSlice controller writes "" for an unnamed port; a missing name reads the same.
+    const name = p.name ?? "";
+    if (typeof name !== "string") {
+      bad(`ports[${i}].name`, `must be a string, got ${typeName(name)}`);
+      continue;
+    }
+    out.push({ key: portKey(protocol, name), port: p.port });
+  }
+  return out;
+}
+
+function isOptionalBool(v: unknown): boolean {
+  return v === undefined || v === null || v === true || v === false;
+}
+
+function optionalString(v: unknown, field: string, bad: FieldReporter): string {
+  if (typeof v === "string") return v;
+  if (v !== undefined && v !== null) bad(field, `must be a string, got ${typeName(v)}; ignored`);
+  return "";
+}
+
+/** Names of a hint list; undefined (no hints) when absent, empty or malformed. */
+function hintSet(
+  list: unknown,
+  field: string,
+  bad: FieldReporter,
+): ReadonlySet<string> | undefined {
+  if (list === undefined || list === null) return undefined;
+  if (!Array.isArray(list)) return bad(field, `must be a list, got ${typeName(list)}`), undefined;
+  if (list.length === 0) return undefined;
+  const out = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i];
+    const name = isObject(h) ? h.name : undefined;
+    if (typeof name === "string" && name !== "") out.add(name);
+    else bad(`${field}[${i}].name`, `must be a non-empty string, got ${describe(name)}`);
+  }
+  return out.size > 0 ? out : undefined;
 }
 
 /** Stable order: by family, address bytes, then port. */

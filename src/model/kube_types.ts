@@ -12,6 +12,8 @@ export interface ObjectMeta {
   namespace?: string;
   uid?: string;
   resourceVersion?: string;
+  /** RFC 3339 time, e.g. `2024-05-01T10:00:00Z`; decides who owns a contested address. */
+  creationTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   deletionTimestamp?: string;

@@ -1,15 +1,25 @@
 /**
- * Problems found while reading objects: which object, which field, and why.
- * The model never throws on bad input; it skips what is bad and reports it.
+ * Problems found while reading objects: which kind of object, which object,
+ * which field, and why. The model never throws on bad input; it skips what is
+ * bad and reports it.
  *
  * @module
  */
 
+/** The kinds of objects the model reads (the `kind` label of an invalid-objects metric). */
+export type ModelObjectKind = "Service" | "EndpointSlice" | "Node" | "ServiceCIDR";
+
 /** One problem in one object's field. */
 export interface ModelProblem {
+  /**
+   * Kind of the object. Every problem the model reports carries it; it is
+   * optional only so that problems built outside the model still type-check
+   * (see {@linkcode problemKind}).
+   */
+  kind?: ModelObjectKind;
   /** e.g. `Service default/web` or `EndpointSlice default/web-abc12`. */
   object: string;
-  /** JSON path of the field, e.g. `spec.ports[1].port`. */
+  /** JSON path of the field, e.g. `spec.ports[1].port`; "" for the whole object. */
   field: string;
   message: string;
 }
@@ -19,11 +29,21 @@ export type ProblemSink = (problem: ModelProblem) => void;
 
 /** Formats a problem as one log line. */
 export function formatProblem(p: ModelProblem): string {
-  return `${p.object}: ${p.field}: ${p.message}`;
+  return `${p.object}: ${p.field || "(object)"}: ${p.message}`;
+}
+
+const KINDS: readonly ModelObjectKind[] = ["Service", "EndpointSlice", "Node", "ServiceCIDR"];
+
+/** The kind of a problem's object: its `kind`, else the first word of `object`, else "Service". */
+export function problemKind(p: ModelProblem): ModelObjectKind {
+  if (p.kind) return p.kind;
+  const word = p.object.slice(0, p.object.indexOf(" "));
+  return KINDS.find((k) => k === word) ?? "Service";
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A Kubernetes namespace or Service name (DNS-1123 label, at most 63 characters). */
 export function isDnsLabel(s: unknown): s is string {
@@ -37,8 +57,8 @@ export function isDnsSubdomain(s: unknown): s is string {
 
 /** A port name (IANA service name: lowercase letters, digits and '-', at most 15, a letter somewhere). */
 export function isPortName(s: unknown): s is string {
-  return typeof s === "string" && s.length <= 15 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) &&
-    /[a-z]/.test(s) && !s.includes("--");
+  return typeof s === "string" && s.length <= 15 && PORT_NAME.test(s) && /[a-z]/.test(s) &&
+    !s.includes("--");
 }
 
 /** A TCP/UDP/SCTP port number 1..65535. */

@@ -1,14 +1,20 @@
 /**
  * Reads a v1 Service into the service ports the proxy programs. Skips what
  * the proxy must ignore (headless, ExternalName, other proxies' services) and
- * validates every field that reaches the ruleset.
+ * type-checks and validates every field it reads: the input is any JSON
+ * value, and the function never throws. A bad field is reported and skipped;
+ * a Service that cannot be programmed at all (no valid ClusterIP, bad name)
+ * is reported and yields no ports.
+ *
+ * `spec.trafficDistribution` is deliberately not read: as upstream, the
+ * proxy follows the EndpointSlice hints that the EndpointSlice controller
+ * derives from it (see `categorize.ts`).
  *
  * @module
  */
 
-import type { Service } from "./kube_types.ts";
-import { SERVICE_PROXY_NAME_LABEL } from "./kube_types.ts";
-import { type Cidr, type IpAddr, tryParseCidr, tryParseIp } from "./ip.ts";
+import { HEADLESS_LABEL, SERVICE_PROXY_NAME_LABEL } from "./kube_types.ts";
+import type { Cidr, Family, IpAddr } from "./ip.ts";
 import {
   isDnsLabel,
   isPort,
@@ -17,9 +23,13 @@ import {
   type ProblemSink,
   type Protocol,
 } from "./problems.ts";
+import { describe, hasLabel, isObject, labelsOf, typeName } from "./_json.ts";
+import { type FieldReporter, fieldReporter } from "./_reporter.ts";
+import { readIpList, readLoadBalancerIngress, readSourceRanges } from "./_service_addresses.ts";
+import { readAffinity, readAge, readClusterIPs, readPolicy } from "./_service_fields.ts";
+import type { ServiceClaims } from "./address_claims.ts";
 
-/** Default sessionAffinity ClientIP timeout, as upstream (3 hours). */
-export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
+export { DEFAULT_AFFINITY_TIMEOUT_SECONDS } from "./_service_fields.ts";
 
 /** One port of one Service, validated. */
 export interface ServicePortInfo {
@@ -35,22 +45,41 @@ export interface ServicePortInfo {
   port: number;
   /** 0 when none. */
   nodePort: number;
+  /** At most one per family, primary family first. */
   clusterIPs: IpAddr[];
   externalIPs: IpAddr[];
-  /** status.loadBalancer.ingress IPs, except ipMode Proxy. */
+  /** status.loadBalancer.ingress IPs in VIP mode (ipMode unset or `VIP`). */
   loadBalancerIPs: IpAddr[];
-  /** Empty means no firewall. */
+  /**
+   * The valid loadBalancerSourceRanges of both families (LoadBalancer
+   * Services only); invalid ones are reported and left out, as upstream
+   * ignores them. Read them per family with {@linkcode firewallRanges}.
+   */
   loadBalancerSourceRanges: Cidr[];
-  /** True when ranges were given (even if every one was invalid: then nothing is allowed). */
+  /**
+   * @deprecated Not per family: true when some valid range exists in either
+   * family. Use {@linkcode firewallRanges}: a family with no valid range has
+   * no firewall.
+   */
   hasSourceRanges: boolean;
   /** 0 when there is no ClientIP affinity. */
   affinityTimeoutSeconds: number;
-  /** externalTrafficPolicy Local on a NodePort/LoadBalancer Service. */
+  /** externalTrafficPolicy Local on a NodePort/LoadBalancer Service or one with external IPs. */
   externalPolicyLocal: boolean;
   /** internalTrafficPolicy Local. */
   internalPolicyLocal: boolean;
   /** 0 when none. */
   healthCheckNodePort: number;
+}
+
+/**
+ * The loadBalancerSourceRanges that firewall this port's load-balancer IPs
+ * of `family`. Empty means no firewall for that family: as upstream, ranges
+ * of the other family and invalid ones do not count, so an IPv4 load balancer
+ * whose ranges are all IPv6 accepts every IPv4 client.
+ */
+export function firewallRanges(sp: ServicePortInfo, family: Family): Cidr[] {
+  return sp.loadBalancerSourceRanges.filter((c) => c.family === family);
 }
 
 /** Why a whole Service was not programmed, when it is deliberate (not an error). */
@@ -60,151 +89,144 @@ export type SkipReason = "headless" | "external-name" | "other-proxy" | "no-clus
 export interface ReadServiceResult {
   ports: ServicePortInfo[];
   skipped?: SkipReason;
+  /**
+   * The addresses the Service claims, for {@linkcode AddressClaims}. Set
+   * whenever it has a valid ClusterIP, even when no port survived (it still
+   * owns its ClusterIP).
+   */
+  claims?: ServiceClaims;
 }
 
-/** Reads one Service. Invalid fields are reported to `report` and skipped. */
-export function readService(svc: Service, report: ProblemSink): ReadServiceResult {
-  const ns = svc.metadata?.namespace ?? "";
-  const name = svc.metadata?.name ?? "";
-  const object = `Service ${ns}/${name}`;
-  const bad = (field: string, message: string) => report({ object, field, message });
+const TYPES = new Set(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
 
-  if (svc.metadata?.labels?.[SERVICE_PROXY_NAME_LABEL] !== undefined) {
-    return { ports: [], skipped: "other-proxy" };
+/** Reads one Service (any JSON value). Invalid fields are reported to `report` and skipped. */
+export function readService(svc: unknown, report: ProblemSink): ReadServiceResult {
+  const bad = fieldReporter("Service", svc, report);
+  try {
+    return read(svc, bad);
+  } finally {
+    bad.finish();
   }
-  const spec = svc.spec ?? {};
-  if (spec.type === "ExternalName") return { ports: [], skipped: "external-name" };
-  if (!isDnsLabel(ns)) {
-    return bad("metadata.namespace", `invalid namespace ${JSON.stringify(ns)}`), { ports: [] };
-  }
-  if (!isDnsLabel(name)) {
-    return bad("metadata.name", `invalid name ${JSON.stringify(name)}`), { ports: [] };
-  }
+}
 
-  const ipTexts = spec.clusterIPs?.length
-    ? spec.clusterIPs
-    : spec.clusterIP
-    ? [spec.clusterIP]
-    : [];
-  if (ipTexts.some((t) => t === "None")) return { ports: [], skipped: "headless" };
-  if (ipTexts.length === 0) return { ports: [], skipped: "no-cluster-ip" };
-  const clusterIPs: IpAddr[] = [];
-  for (const [i, t] of ipTexts.entries()) {
-    const ip = tryParseIp(t);
-    if (!ip) {
-      bad(
-        spec.clusterIPs?.length ? `spec.clusterIPs[${i}]` : "spec.clusterIP",
-        `invalid IP ${JSON.stringify(t)}`,
-      );
-      return { ports: [] };
-    }
-    if (!clusterIPs.some((c) => c.family === ip.family)) clusterIPs.push(ip);
+function read(svc: unknown, bad: FieldReporter): ReadServiceResult {
+  const none: ReadServiceResult = { ports: [] };
+  if (!isObject(svc)) return bad("", `must be an object, got ${typeName(svc)}`), none;
+  const meta = svc.metadata;
+  if (!isObject(meta)) return bad("metadata", `must be an object, got ${typeName(meta)}`), none;
+  const labels = labelsOf(meta, bad);
+  if (hasLabel(labels, SERVICE_PROXY_NAME_LABEL)) return { ports: [], skipped: "other-proxy" };
+  // Upstream's informers select `!service.kubernetes.io/headless` for Services too.
+  if (hasLabel(labels, HEADLESS_LABEL)) return { ports: [], skipped: "headless" };
+  const spec = svc.spec;
+  if (!isObject(spec)) return bad("spec", `must be an object, got ${typeName(spec)}`), none;
+  let type = spec.type ?? "ClusterIP";
+  if (typeof type !== "string" || !TYPES.has(type)) {
+    bad("spec.type", `unknown type ${describe(type)}; read as ClusterIP`);
+    type = "ClusterIP";
   }
+  if (type === "ExternalName") return { ports: [], skipped: "external-name" };
+  const ns = meta.namespace, name = meta.name;
+  if (!isDnsLabel(ns)) return bad("metadata.namespace", `invalid namespace ${describe(ns)}`), none;
+  if (!isDnsLabel(name)) return bad("metadata.name", `invalid name ${describe(name)}`), none;
 
-  const ipList = (list: unknown, field: string): IpAddr[] => {
-    if (list === undefined || list === null) return [];
-    if (!Array.isArray(list)) return bad(field, "not a list"), [];
-    const out: IpAddr[] = [];
-    list.forEach((t, i) => {
-      const ip = tryParseIp(t);
-      if (!ip) bad(`${field}[${i}]`, `invalid IP ${JSON.stringify(t)}`);
-      else if (!out.some((o) => o.text === ip.text)) out.push(ip);
-    });
-    return out;
-  };
-  const externalIPs = ipList(spec.externalIPs, "spec.externalIPs");
+  const cluster = readClusterIPs(spec, bad);
+  if (cluster === "headless" || cluster === "no-cluster-ip") return { ports: [], skipped: cluster };
+  if (cluster.length === 0) return none;
 
-  const isLB = spec.type === "LoadBalancer";
-  const loadBalancerIPs: IpAddr[] = [];
-  if (isLB) {
-    (svc.status?.loadBalancer?.ingress ?? []).forEach((ing, i) => {
-      if (!ing?.ip) return; // hostname-only ingress: nothing to program
-      if (ing.ipMode === "Proxy") return;
-      const ip = tryParseIp(ing.ip);
-      if (!ip) bad(`status.loadBalancer.ingress[${i}].ip`, `invalid IP ${JSON.stringify(ing.ip)}`);
-      else if (!loadBalancerIPs.some((o) => o.text === ip.text)) loadBalancerIPs.push(ip);
-    });
-  }
-  const loadBalancerSourceRanges: Cidr[] = [];
-  const rangeTexts = isLB && Array.isArray(spec.loadBalancerSourceRanges)
-    ? spec.loadBalancerSourceRanges
-    : [];
-  rangeTexts.forEach((t, i) => {
-    const c = tryParseCidr(t);
-    if (!c) bad(`spec.loadBalancerSourceRanges[${i}]`, `invalid CIDR ${JSON.stringify(t)}`);
-    else loadBalancerSourceRanges.push(c);
-  });
-
-  const hasNodePorts = spec.type === "NodePort" || isLB;
-  // Externally accessible: NodePort/LoadBalancer, or any Service with external IPs (as upstream).
-  const externalPolicyLocal = (hasNodePorts || externalIPs.length > 0) &&
-    spec.externalTrafficPolicy === "Local";
-  let affinityTimeoutSeconds = 0;
-  if (spec.sessionAffinity === "ClientIP") {
-    const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
-    if (t === undefined || t === null) affinityTimeoutSeconds = DEFAULT_AFFINITY_TIMEOUT_SECONDS;
-    else if (Number.isInteger(t) && t >= 1 && t <= 86400) affinityTimeoutSeconds = t;
-    else {
-      bad(
-        "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
-        `must be 1..86400, got ${JSON.stringify(t)}`,
-      );
-      affinityTimeoutSeconds = DEFAULT_AFFINITY_TIMEOUT_SECONDS;
-    }
-  }
+  const isLB = type === "LoadBalancer";
+  const hasNodePorts = type === "NodePort" || isLB;
+  const external = readIpList(spec.externalIPs, "spec.externalIPs", bad);
+  const lb = isLB ? readLoadBalancerIngress(svc.status, bad) : { ips: [], fields: [] };
+  const ranges = isLB ? readSourceRanges(spec.loadBalancerSourceRanges, bad) : [];
+  const externalPolicyLocal =
+    readPolicy(spec.externalTrafficPolicy, "spec.externalTrafficPolicy", bad) &&
+    (hasNodePorts || external.ips.length > 0);
+  const internalPolicyLocal = readPolicy(
+    spec.internalTrafficPolicy,
+    "spec.internalTrafficPolicy",
+    bad,
+  );
+  const affinityTimeoutSeconds = readAffinity(spec, bad);
   let healthCheckNodePort = 0;
-  if (externalPolicyLocal && spec.healthCheckNodePort !== undefined) {
-    if (isPort(spec.healthCheckNodePort)) healthCheckNodePort = spec.healthCheckNodePort;
-    else {bad(
-        "spec.healthCheckNodePort",
-        `invalid port ${JSON.stringify(spec.healthCheckNodePort)}`,
-      );}
+  const hc = spec.healthCheckNodePort;
+  if (externalPolicyLocal && hc !== undefined && hc !== null && hc !== 0) {
+    if (isPort(hc)) healthCheckNodePort = hc;
+    else bad("spec.healthCheckNodePort", `invalid port ${describe(hc)}`);
   }
 
+  const ports = readPorts(spec.ports, hasNodePorts, bad, {
+    serviceKey: `${ns}/${name}`,
+    namespace: ns,
+    name,
+    clusterIPs: cluster,
+    externalIPs: external.ips,
+    loadBalancerIPs: lb.ips,
+    loadBalancerSourceRanges: ranges,
+    hasSourceRanges: ranges.length > 0,
+    affinityTimeoutSeconds,
+    externalPolicyLocal,
+    internalPolicyLocal,
+    healthCheckNodePort,
+  });
+  const claims: ServiceClaims = {
+    ...readAge(meta, bad),
+    clusterIPs: cluster,
+    ports: ports.map((sp) => ({ protocol: sp.protocol, port: sp.port })),
+    externalIPs: external.ips.map((ip, i) => ({ ip, field: external.fields[i] })),
+    loadBalancerIPs: lb.ips.map((ip, i) => ({ ip, field: lb.fields[i] })),
+  };
+  return { ports, claims };
+}
+
+type SharedPortFields = Omit<ServicePortInfo, "id" | "portName" | "protocol" | "port" | "nodePort">;
+
+/** Reads `spec.ports`; every port shares `shared` (the Service's addresses and policies). */
+function readPorts(
+  raw: unknown,
+  hasNodePorts: boolean,
+  bad: FieldReporter,
+  shared: SharedPortFields,
+): ServicePortInfo[] {
   const ports: ServicePortInfo[] = [];
+  if (raw === undefined || raw === null) return ports;
+  if (!Array.isArray(raw)) return bad("spec.ports", `must be a list, got ${typeName(raw)}`), ports;
   const ids = new Set<string>();
-  (Array.isArray(spec.ports) ? spec.ports : []).forEach((p, i) => {
+  for (let i = 0; i < raw.length; i++) {
+    const p = raw[i];
     const field = `spec.ports[${i}]`;
-    const protocol = parseProtocol(p?.protocol);
-    if (!protocol) {
-      return bad(`${field}.protocol`, `unknown protocol ${JSON.stringify(p?.protocol)}`);
+    if (!isObject(p)) {
+      bad(field, `must be an object, got ${typeName(p)}`);
+      continue;
     }
-    if (!isPort(p?.port)) {
-      return bad(`${field}.port`, `port out of range: ${JSON.stringify(p?.port)}`);
+    const protocol = parseProtocol(p.protocol);
+    if (!protocol) {
+      bad(`${field}.protocol`, `unknown protocol ${describe(p.protocol)}`);
+      continue;
+    }
+    const port = p.port;
+    if (!isPort(port)) {
+      bad(`${field}.port`, `port out of range: ${describe(port)}`);
+      continue;
     }
     const portName = p.name ?? "";
     if (portName !== "" && !isPortName(portName)) {
-      return bad(`${field}.name`, `invalid port name ${JSON.stringify(portName)}`);
+      bad(`${field}.name`, `invalid port name ${describe(portName)}`);
+      continue;
     }
     let nodePort = 0;
-    if (hasNodePorts && p.nodePort !== undefined && p.nodePort !== 0) {
-      if (isPort(p.nodePort)) nodePort = p.nodePort;
-      else bad(`${field}.nodePort`, `port out of range: ${JSON.stringify(p.nodePort)}`);
+    const np = p.nodePort;
+    if (hasNodePorts && np !== undefined && np !== null && np !== 0) {
+      if (isPort(np)) nodePort = np;
+      else bad(`${field}.nodePort`, `port out of range: ${describe(np)}`);
     }
-    const id = `${ns}/${name}/${protocol}/${portName || String(p.port)}`;
+    const id = `${shared.serviceKey}/${protocol}/${portName || String(port)}`;
     if (ids.has(id)) {
-      return bad(field, `duplicate port ${JSON.stringify(portName || p.port)}/${protocol}`);
+      bad(field, `duplicate port ${describe(portName || port)}/${protocol}`);
+      continue;
     }
     ids.add(id);
-    ports.push({
-      id,
-      serviceKey: `${ns}/${name}`,
-      namespace: ns,
-      name,
-      portName,
-      protocol,
-      port: p.port,
-      nodePort,
-      clusterIPs,
-      externalIPs,
-      loadBalancerIPs,
-      loadBalancerSourceRanges,
-      hasSourceRanges: rangeTexts.length > 0,
-      affinityTimeoutSeconds,
-      externalPolicyLocal,
-      internalPolicyLocal: spec.internalTrafficPolicy === "Local",
-      healthCheckNodePort,
-    });
-  });
-  return { ports };
+    ports.push({ id, portName: portName as string, protocol, port, nodePort, ...shared });
+  }
+  return ports;
 }

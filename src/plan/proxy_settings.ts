@@ -6,11 +6,9 @@
  * @module
  */
 
-import { type Cidr, cidrContains, type Family, type IpAddr, tryParseCidr } from "../model/ip.ts";
+import type { Cidr, Family, IpAddr } from "../model/ip.ts";
 import type { NodeInfo } from "../model/node_info.ts";
-import { primaryAddress } from "../model/node_info.ts";
-import type { ServiceCIDR } from "../model/kube_types.ts";
-import type { ProblemSink } from "../model/problems.ts";
+import { nodePortAddresses } from "../model/node_port_addresses.ts";
 import { type FamilyContext, type LocalDetector, makeFamilyContext } from "./family_context.ts";
 
 /** Upstream's `--detect-local-mode` values. */
@@ -34,8 +32,13 @@ export interface ProxySettings {
   nodePortAddresses: "primary" | Cidr[];
   /** Used when the cluster has no ServiceCIDR objects. */
   serviceCIDRs: Cidr[];
-  /** Addresses of this host's interfaces, used with CIDR `nodePortAddresses`. */
+  /**
+   * Addresses of this host's interfaces (NodePort addresses must be local); when unknown, the
+   * Node's addresses stand in for them.
+   */
   localAddresses?: IpAddr[];
+  /** `--bind-address`: overrides the Node's primary IP of its family. */
+  nodeIPOverride?: IpAddr[];
   /** Most clients remembered per endpoint of a ClientIP-affinity Service. @default 65536 */
   affinityMaxClients?: number;
   /** Most objects and elements one Service may add to one family's table. @default 50000 */
@@ -58,29 +61,6 @@ export function detectorFor(s: ProxySettings, node: NodeInfo): LocalDetector | u
   }
 }
 
-/** Service CIDRs from ServiceCIDR objects; the configured ones when there are none. */
-export function serviceCidrsFrom(
-  objects: Iterable<ServiceCIDR>,
-  fallback: Cidr[],
-  report: ProblemSink,
-): Cidr[] {
-  const out: Cidr[] = [];
-  let any = false;
-  for (const o of objects) {
-    any = true;
-    (o.spec?.cidrs ?? []).forEach((t, i) => {
-      const c = tryParseCidr(t);
-      if (c) out.push(c);
-      else {report({
-          object: `ServiceCIDR ${o.metadata?.name}`,
-          field: `spec.cidrs[${i}]`,
-          message: `invalid CIDR ${JSON.stringify(t)}`,
-        });}
-    });
-  }
-  return any ? out : fallback;
-}
-
 /** The contexts of the IPv4 and IPv6 tables. */
 export function familyContexts(
   s: ProxySettings,
@@ -89,24 +69,14 @@ export function familyContexts(
 ): FamilyContext[] {
   const detector = detectorFor(s, node);
   return ([4, 6] as Family[]).map((family) => {
-    let nodePortAll = false;
-    let nodePortIPs: IpAddr[] = [];
-    if (s.nodePortAddresses === "primary") {
-      const p = primaryAddress(node, family);
-      if (p) nodePortIPs = [p];
-    } else {
-      const cidrs = s.nodePortAddresses.filter((c) => c.family === family);
-      nodePortAll = cidrs.some((c) => c.prefix === 0);
-      const candidates = [...node.addresses, ...(s.localAddresses ?? [])];
-      const seen = new Set<string>();
-      for (const ip of candidates) {
-        if (ip.family !== family || seen.has(ip.text)) continue;
-        if (cidrs.some((c) => cidrContains(c, ip))) {
-          seen.add(ip.text);
-          nodePortIPs.push(ip);
-        }
-      }
-    }
+    const sel = nodePortAddresses(node, s.localAddresses, s.nodePortAddresses, family, {
+      bindAddress: s.nodeIPOverride?.find((ip) => ip.family === family),
+    });
+    // Without the Node object there is no primary address yet: serve no NodePorts rather than
+    // every local address (upstream's fallback, kept for a Node without an address of a family).
+    const unknownNode = sel.reason === "no-primary-address" && node.addresses.length === 0;
+    const nodePortAll = sel.matchAll && !unknownNode;
+    const nodePortIPs = sel.addresses;
     return makeFamilyContext({
       family,
       table: s.tableName,

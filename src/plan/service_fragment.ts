@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { ServicePortInfo } from "../model/service_port.ts";
+import { firewallRanges, type ServicePortInfo } from "../model/service_port.ts";
 import type { EndpointInfo } from "../model/endpoints.ts";
 import { type Cidr, cidrContains } from "../model/ip.ts";
 import type { FamilyContext } from "./family_context.ts";
@@ -153,7 +153,7 @@ function renderFirewall(
   ctx: FamilyContext,
   f: Fragment,
 ): void {
-  const ranges = sp.loadBalancerSourceRanges.filter((c) => c.family === ctx.family);
+  const ranges = firewallRanges(sp, ctx.family);
   // As upstream: a family without a (valid) range of its own has no firewall.
   if (ranges.length === 0 || policy.loadBalancerIPs.length === 0) return;
   const allowed: Cidr[] = [...ranges];

@@ -14,14 +14,20 @@
 import type { ClusterState } from "../source/cluster_state.ts";
 import { ChangeTracker, type PendingChanges } from "./change_tracker.ts";
 import { RulesetPlan, type Script } from "../plan/ruleset_plan.ts";
-import { familyContexts, type ProxySettings, serviceCidrsFrom } from "../plan/proxy_settings.ts";
+import { familyContexts, type ProxySettings } from "../plan/proxy_settings.ts";
 import { ServiceTooLargeError } from "../plan/family_plan.ts";
 import type { PlanObject } from "../plan/family_plan.ts";
 import { readNode } from "../model/node_info.ts";
-import { readService, type ServicePortInfo } from "../model/service_port.ts";
+import {
+  readService,
+  type ReadServiceResult,
+  type ServicePortInfo,
+} from "../model/service_port.ts";
+import { readServiceCidrs } from "../model/service_cidr.ts";
+import { AddressClaims, type RefusalReason } from "../model/address_claims.ts";
 import { type EndpointsByPort, mergeEndpointSlices } from "../model/endpoints.ts";
-import type { Node, Service, ServiceCIDR } from "../model/kube_types.ts";
-import { formatProblem, type ModelProblem } from "../model/problems.ts";
+import type { Node, Service } from "../model/kube_types.ts";
+import { formatProblem, type ModelProblem, problemKind } from "../model/problems.ts";
 import type { NftRunner } from "../nft/nft_runner.ts";
 import { type KernelObjectKind, tableObjects } from "../nft/kernel_objects.ts";
 import type { Logger } from "../log/logger.ts";
@@ -78,14 +84,16 @@ export class Proxier {
   #needFull = true;
   /** List the kernel's objects again before the next full sync (first sync, drift). */
   #relist: boolean;
-  #reported = new Map<string, Set<string>>();
+  /** Problems found while building each owner (a Service key, or "" for node-wide objects). */
+  #problems = new Map<string, Map<string, ModelProblem>>();
+  /** Problem lines already logged, per owner: a Service whose endpoints churn logs its bad field once. */
+  #logged = new Map<string, Set<string>>();
+  #claims = new AddressClaims();
   #facts = new Map<string, ServiceFacts>();
   /** Services not programmed, and why. */
   #skipped = new Map<string, SkipReason>();
   /** Quarantined Services, with the resourceVersion the kernel rejected. */
   #quarantine = new Map<string, string>();
-  /** Objects with invalid fields, by kind → keys. */
-  #invalid = new Map<string, Set<string>>();
 
   constructor(o: ProxierOptions) {
     this.#state = o.state;
@@ -154,9 +162,22 @@ export class Proxier {
     return this.#skipped;
   }
 
-  /** Number of objects with invalid fields, by kind. */
+  /** Number of objects with invalid fields (skipped in whole or in part), by kind. */
   invalidObjects(): Map<string, number> {
-    return new Map([...this.#invalid].map(([k, s]) => [k, s.size]));
+    const objects = new Map<string, Set<string>>();
+    for (const problems of this.#problems.values()) {
+      for (const p of problems.values()) {
+        const kind = problemKind(p);
+        if (!objects.has(kind)) objects.set(kind, new Set());
+        objects.get(kind)!.add(p.object);
+      }
+    }
+    return new Map([...objects].map(([k, s]) => [k, s.size]));
+  }
+
+  /** Number of external and load-balancer addresses refused to Services, by reason. */
+  refusedAddresses(): Readonly<Record<RefusalReason, number>> {
+    return this.#claims.refusedCounts();
   }
 
   /** Whether a garbage collection has anything to do. */
@@ -167,9 +188,8 @@ export class Proxier {
   /** Applies pending changes to the plan and returns the script to run (without running it). */
   prepare(): { script: Script; kind: "full" | "partial"; pending: PendingChanges } {
     const pending = this.tracker.take();
-    const report = (p: ModelProblem) => this.#report(p);
     if (pending.nodeChanged || pending.serviceCidrsChanged || !this.#plan) {
-      const contexts = this.#contexts(report);
+      const contexts = this.#contexts(pending.services);
       const key = contextKey(contexts);
       if (key !== this.#contextsKey || !this.#plan) {
         if (this.#plan && !this.#state.get("Node", this.#settings.nodeName)) {
@@ -191,21 +211,50 @@ export class Proxier {
         for (const k of this.#skipped.keys()) pending.services.add(k);
       }
     }
-    for (const key of pending.services) this.#rebuild(key, report);
+    // Address claims first: a changed Service can change what others may program.
+    const reads = new Map<string, ReadServiceResult | undefined>();
+    for (const key of [...pending.services]) {
+      const read = this.#read(key);
+      reads.set(key, read);
+      for (const other of this.#claims.update(key, read?.claims)) pending.services.add(other);
+    }
+    for (const key of pending.services) this.#rebuild(key, reads.get(key) ?? this.#read(key));
     const full = this.#needFull;
     const script = full ? this.#plan!.fullScript() : this.#plan!.partialScript();
     return { script, kind: full ? "full" : "partial", pending };
   }
 
-  #contexts(report: (p: ModelProblem) => void): FamilyContext[] {
+  /** The family contexts from this node and the service CIDRs; Services whose claims change join `affected`. */
+  #contexts(affected: Set<string>): FamilyContext[] {
     const nodeName = this.#settings.nodeName;
+    this.#problems.delete("");
+    const report = (p: ModelProblem) => this.#report("", p);
     const node = readNode(nodeName, this.#state.get("Node", nodeName) as Node | undefined, report);
-    const cidrs = serviceCidrsFrom(
-      this.#state.objects("ServiceCIDR").values() as Iterable<ServiceCIDR>,
+    const cidrs = readServiceCidrs(
+      this.#state.objects("ServiceCIDR").values(),
       this.#settings.serviceCIDRs,
       report,
     );
+    for (const k of this.#claims.setServiceCidrs(cidrs)) affected.add(k);
     return familyContexts(this.#settings, node, cidrs);
+  }
+
+  /** Reads one Service (undefined when absent), its problems reported under its key. */
+  #read(key: string): ReadServiceResult | undefined {
+    const svc = this.#state.get("Service", key);
+    if (!svc) return undefined;
+    this.#problems.delete(key);
+    try {
+      return readService(svc, (p) => this.#report(key, p));
+    } catch (e) {
+      this.#report(key, {
+        kind: "Service",
+        object: `Service ${key}`,
+        field: "(object)",
+        message: `cannot be read: ${(e as Error)?.message ?? String(e)}`,
+      });
+      return { ports: [] };
+    }
   }
 
   /** Runs one sync: prepare, then apply. Throws on nft failure (the work is kept for the retry). */
@@ -314,12 +363,11 @@ export class Proxier {
 
   /** Builds the plan's contexts without rendering Services (used before adopting tables). */
   prepareContextsOnly(): void {
-    const report = (p: ModelProblem) => this.#report(p);
-    const contexts = this.#contexts(report);
+    const pending = this.tracker.take();
+    const contexts = this.#contexts(pending.services);
     this.#contextsKey = contextKey(contexts);
     this.#plan = new RulesetPlan(contexts);
     this.#needFull = true;
-    const pending = this.tracker.take();
     for (const k of this.#state.objects("Service").keys()) pending.services.add(k);
     this.tracker.restore(pending);
   }
@@ -359,7 +407,8 @@ export class Proxier {
     const report = () => {};
     const plan = new RulesetPlan(this.#plan!.families.map((f) => f.ctx));
     for (const key of keys) {
-      const built = this.#build(key, report);
+      const svc = this.#state.get("Service", key);
+      const built = svc ? this.#build(key, readService(svc, report), report) : undefined;
       if (!built) continue;
       try {
         plan.setService(key, built.ports, built.endpoints, report, this.#limit);
@@ -375,21 +424,19 @@ export class Proxier {
 
   #build(
     key: string,
+    read: ReadServiceResult,
     report: (p: ModelProblem) => void,
   ): { ports: ServicePortInfo[]; endpoints: EndpointsByPort } | undefined {
-    const svc = this.#state.get("Service", key) as Service | undefined;
-    if (!svc) return undefined;
-    const { ports } = readService(svc, report);
+    const ports = this.#claims.filterPorts(key, read.ports, report);
     if (ports.length === 0) return undefined;
     return { ports, endpoints: mergeEndpointSlices(this.tracker.slicesOf(key), report) };
   }
 
-  #rebuild(key: string, report: (p: ModelProblem) => void): void {
+  #rebuild(key: string, read: ReadServiceResult | undefined): void {
     const plan = this.#plan!;
-    this.#reported.delete(`Service ${key}`);
     this.#facts.delete(key);
     this.#skipped.delete(key);
-    for (const set of this.#invalid.values()) set.delete(key);
+    const report = (p: ModelProblem) => this.#report(key, p);
     const svc = this.#state.get("Service", key) as Service | undefined;
     if (svc && this.#quarantine.has(key)) {
       if (this.#quarantine.get(key) === (svc.metadata?.resourceVersion ?? "")) {
@@ -399,19 +446,20 @@ export class Proxier {
       }
       this.#quarantine.delete(key);
     }
-    if (!svc) this.#quarantine.delete(key);
-    const tracked = (p: ModelProblem) => {
-      this.#markInvalid(p);
-      report(p);
-    };
+    if (!svc) {
+      this.#quarantine.delete(key);
+      // A deleted Service's problems are forgotten (a leftover slice is reported below).
+      this.#problems.delete(key);
+      this.#logged.delete(key);
+    }
     try {
-      const built = this.#build(key, tracked);
+      const built = read ? this.#build(key, read, report) : undefined;
       if (!built) {
         plan.removeService(key);
         this.#reportOrphanSlices(key, svc, report);
         return;
       }
-      const decisions = plan.setService(key, built.ports, built.endpoints, tracked, this.#limit);
+      const decisions = plan.setService(key, built.ports, built.endpoints, report, this.#limit);
       this.#facts.set(key, serviceFacts(built.ports, built.endpoints, decisions));
     } catch (e) {
       // Isolation: whatever goes wrong while building one Service affects only that Service.
@@ -419,6 +467,7 @@ export class Proxier {
       const tooLarge = e instanceof ServiceTooLargeError;
       this.#skipped.set(key, tooLarge ? "too-large" : "failed");
       report({
+        kind: "Service",
         object: `Service ${key}`,
         field: tooLarge ? "spec" : "(object)",
         message: tooLarge
@@ -440,20 +489,16 @@ export class Proxier {
     });
   }
 
-  #markInvalid(p: ModelProblem): void {
-    const kind = p.object.split(" ")[0];
-    const key = p.object.slice(kind.length + 1);
-    let s = this.#invalid.get(kind);
-    if (!s) this.#invalid.set(kind, s = new Set());
-    s.add(key);
-  }
-
-  #report(p: ModelProblem): void {
-    let seen = this.#reported.get(p.object);
-    if (!seen) this.#reported.set(p.object, seen = new Set());
+  /** Logs a problem once while it lasts, and keeps it under its owner for the metrics. */
+  #report(owner: string, p: ModelProblem): void {
+    let problems = this.#problems.get(owner);
+    if (!problems) this.#problems.set(owner, problems = new Map());
     const line = formatProblem(p);
-    if (seen.has(line)) return;
-    seen.add(line);
+    problems.set(line, p);
+    let logged = this.#logged.get(owner);
+    if (!logged) this.#logged.set(owner, logged = new Set());
+    if (logged.has(line)) return;
+    logged.add(line);
     this.#log.warn("Skipping invalid field", {
       object: p.object,
       field: p.field,

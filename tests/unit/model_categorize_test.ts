@@ -167,7 +167,49 @@ const CASES: Case[] = [
     local: [1],
     any: true,
   },
-  { name: "both Local", eps: ["1 R L", "2 R X"], policy: BOTH_LOCAL, local: [1], any: true },
+  // Both policies Local: upstream's UsesClusterEndpoints() is `!internalPolicyLocal ||
+  // externallyAccessible`, so an exposed port keeps the cluster set for the short-circuit of
+  // traffic from local pods and from the node to its NodePort/LB IPs.
+  {
+    name: "both Local, exposed: the cluster set stays for the short-circuit",
+    eps: ["1 R L", "2 R X"],
+    policy: BOTH_LOCAL,
+    cluster: [1, 2],
+    local: [1],
+    any: true,
+  },
+  {
+    name: "both Local, exposed, all endpoints remote: short-circuit to them, none local",
+    eps: ["1 R X", "2 R X"],
+    policy: BOTH_LOCAL,
+    cluster: [1, 2],
+    local: [],
+    any: true,
+  },
+  {
+    name: "both Local, exposed, all remote and terminating: the cluster set falls back",
+    eps: ["1 T X", "2 T X"],
+    policy: BOTH_LOCAL,
+    cluster: [1, 2],
+    local: [],
+    any: true,
+  },
+  {
+    name: "both Local, not exposed: local only",
+    eps: ["1 R L", "2 R X"],
+    policy: { ...BOTH_LOCAL, externallyAccessible: false },
+    local: [1],
+    any: true,
+  },
+  {
+    name: "both Local, exposed, with zone hints: topology filters the short-circuit set only",
+    eps: ["1 R L z:zone-b", "2 R X z:zone-a", "3 R X z:zone-b"],
+    policy: BOTH_LOCAL,
+    cluster: [2],
+    local: [1],
+    any: true,
+    topology: "PreferSameZone",
+  },
   {
     name: "iTP Local + eTP Cluster exposed",
     eps: ["1 R L", "2 R X"],
@@ -250,6 +292,57 @@ const CASES: Case[] = [
     local: [1, 2],
     any: true,
     topology: "PreferSameZone",
+  },
+  // trafficDistribution (PreferClose, PreferSameZone, PreferSameNode) reaches the proxy only as
+  // the hints the EndpointSlice controller writes; as upstream's topology.go, node hints win
+  // when every ready endpoint has one and one names this node, else zone hints under the same
+  // rule, else no filtering.
+  {
+    name: "PreferSameNode: node hints for other nodes only, no zone hints: no filtering",
+    eps: ["1 R L n:node-c", "2 R X n:node-b"],
+    policy: CLUSTER,
+    cluster: [1, 2],
+    any: true,
+    topology: "",
+  },
+  {
+    name: "PreferSameNode: one ready endpoint without node hints: zone hints apply",
+    eps: ["1 R L n:node-a z:zone-a", "2 R X z:zone-a", "3 R X n:node-b z:zone-b"],
+    policy: CLUSTER,
+    cluster: [1, 2],
+    any: true,
+    topology: "PreferSameZone",
+  },
+  {
+    name: "PreferSameNode: a not-ready endpoint hinted for this node does not count",
+    eps: ["1 N L n:node-a z:zone-a", "2 R X n:node-b z:zone-a", "3 R X n:node-c z:zone-b"],
+    policy: CLUSTER,
+    cluster: [2],
+    any: true,
+    topology: "PreferSameZone",
+  },
+  {
+    name: "PreferSameZone: only not-ready endpoints hinted for this zone: no filtering",
+    eps: ["1 N L z:zone-a", "2 R X z:zone-b", "3 R X z:zone-c"],
+    policy: CLUSTER,
+    cluster: [2, 3],
+    any: true,
+    topology: "",
+  },
+  {
+    name: "PreferClose: an endpoint hinted for several zones serves each of them",
+    eps: ["1 R X z:zone-b,zone-a", "2 R X z:zone-b", "3 R L z:zone-c,zone-a"],
+    policy: CLUSTER,
+    cluster: [1, 3],
+    any: true,
+    topology: "PreferSameZone",
+  },
+  {
+    name: "iTP Local ignores hints entirely",
+    eps: ["1 R L z:zone-b", "2 R X z:zone-a"],
+    policy: ITP_LOCAL,
+    local: [1],
+    any: true,
   },
   {
     name: "terminating fallback ignores topology",

@@ -7,6 +7,7 @@ import {
   sliceServiceKey,
 } from "../../src/model/endpoints.ts";
 import { HEADLESS_LABEL, SERVICE_NAME_LABEL } from "../../src/model/kube_types.ts";
+import { categorizeEndpoints } from "../../src/model/categorize.ts";
 import { endpoint, OTHER, problems, slice } from "../fixtures/unit/builders.ts";
 
 const HTTP = portKey("tcp", "http");
@@ -41,17 +42,45 @@ Deno.test("mergeEndpointSlices() merges slices and dedupes, the ready copy winni
   assert.deepEqual([...p.list], []);
 });
 
-Deno.test("mergeEndpointSlices() prefers serving-terminating over not serving", () => {
+Deno.test("mergeEndpointSlices() prefers the copy that is not terminating, even a not-ready one", () => {
+  // Upstream: the pod network may give a terminating pod's IP to a new pod before the old Pod
+  // object is gone; the new (starting, not yet ready) pod owns the address.
   const p = problems();
-  const out = mergeEndpointSlices([
-    slice("web", "a", [endpoint("10.244.1.5", "node-a", { conditions: { ready: false } })]),
-    slice("web", "b", [
-      endpoint("10.244.1.5", "node-a", {
-        conditions: { ready: false, serving: true, terminating: true },
-      }),
-    ]),
-  ], p.sink);
-  assert.deepEqual(summary(out.get(HTTP)), ["10.244.1.5:8080 r=0 s=1 t=1 node-a"]);
+  const old = slice("web", "a", [
+    endpoint("10.244.1.5", "node-a", {
+      conditions: { ready: true, serving: true, terminating: true },
+    }),
+  ]);
+  const fresh = slice("web", "b", [
+    endpoint("10.244.1.5", OTHER, { conditions: { ready: false, serving: false } }),
+  ]);
+  const want = ["10.244.1.5:8080 r=0 s=0 t=0 node-b"];
+  assert.deepEqual(summary(mergeEndpointSlices([old, fresh], p.sink).get(HTTP)), want);
+  assert.deepEqual(summary(mergeEndpointSlices([fresh, old], p.sink).get(HTTP)), want);
+  assert.deepEqual([...p.list], []);
+});
+
+Deno.test("mergeEndpointSlices() picks among equal copies by usability, then by slice name", () => {
+  const p = problems();
+  const a = slice("web", "web-a", [
+    endpoint("10.244.1.5", "node-a", { conditions: { ready: false, serving: true } }),
+    endpoint("10.244.1.6", "node-a", { conditions: { ready: false, terminating: true } }),
+    endpoint("10.244.1.7", "node-a"),
+  ]);
+  const b = slice("web", "web-b", [
+    endpoint("10.244.1.5", OTHER),
+    endpoint("10.244.1.6", OTHER, {
+      conditions: { ready: false, serving: false, terminating: true },
+    }),
+    endpoint("10.244.1.7", OTHER),
+  ]);
+  const want = [
+    "10.244.1.5:8080 r=1 s=1 t=0 node-b", // ready beats not ready
+    "10.244.1.6:8080 r=0 s=1 t=1 node-a", // serving-terminating beats terminating
+    "10.244.1.7:8080 r=1 s=1 t=0 node-a", // a tie: the slice whose name sorts first
+  ];
+  assert.deepEqual(summary(mergeEndpointSlices([a, b], p.sink).get(HTTP)), want);
+  assert.deepEqual(summary(mergeEndpointSlices([b, a], p.sink).get(HTTP)), want);
 });
 
 Deno.test("mergeEndpointSlices() matches ports by name AND protocol; the DNAT port is the slice's", () => {
@@ -80,7 +109,8 @@ Deno.test("mergeEndpointSlices() matches ports by name AND protocol; the DNAT po
   assert.deepEqual([...p.list], []);
 });
 
-Deno.test("mergeEndpointSlices() treats ready=nil as ready and serving=nil as following ready", () => {
+Deno.test("mergeEndpointSlices() reads unset ready and serving as true, unset terminating as false", () => {
+  // Upstream: Ready == nil || *Ready, Serving == nil || *Serving, Terminating != nil && *Terminating.
   const p = problems();
   const out = mergeEndpointSlices([
     slice("web", "a", [
@@ -89,15 +119,40 @@ Deno.test("mergeEndpointSlices() treats ready=nil as ready and serving=nil as fo
       endpoint("10.244.1.3", "node-a", { conditions: { ready: false } }),
       endpoint("10.244.1.4", "node-a", { conditions: { ready: false, serving: true } }),
       endpoint("10.244.1.5", "node-a", { conditions: { ready: true, terminating: null } }),
+      endpoint("10.244.1.6", "node-a", { conditions: { ready: false, terminating: true } }),
+      endpoint("10.244.1.7", "node-a", { conditions: { serving: false, terminating: false } }),
     ]),
   ], p.sink);
   assert.deepEqual(summary(out.get(HTTP)), [
     "10.244.1.1:8080 r=1 s=1 t=0 node-a",
     "10.244.1.2:8080 r=1 s=1 t=0 node-a",
-    "10.244.1.3:8080 r=0 s=0 t=0 node-a",
+    "10.244.1.3:8080 r=0 s=1 t=0 node-a",
     "10.244.1.4:8080 r=0 s=1 t=0 node-a",
     "10.244.1.5:8080 r=1 s=1 t=0 node-a",
+    "10.244.1.6:8080 r=0 s=1 t=1 node-a",
+    "10.244.1.7:8080 r=1 s=0 t=0 node-a",
   ]);
+  assert.deepEqual([...p.list], []);
+});
+
+Deno.test("a terminating endpoint without a serving condition is the fallback when none is ready", () => {
+  // The shape a rolling update leaves behind when the controller omits serving: it must keep
+  // serving instead of being rejected.
+  const p = problems();
+  const eps = mergeEndpointSlices([
+    slice("web", "a", [
+      endpoint("10.244.1.1", "node-a", { conditions: { ready: false, terminating: true } }),
+      endpoint("10.244.2.1", OTHER, { conditions: { ready: false, terminating: true } }),
+    ]),
+  ], p.sink).get(HTTP)!;
+  const cat = categorizeEndpoints(eps, {
+    internalPolicyLocal: false,
+    externalPolicyLocal: true,
+    externallyAccessible: true,
+  }, { name: "node-a", zone: "" });
+  assert.deepEqual(cat.cluster?.map((e) => e.ip.text), ["10.244.1.1", "10.244.2.1"]);
+  assert.deepEqual(cat.local?.map((e) => e.ip.text), ["10.244.1.1"]);
+  assert.equal(cat.hasAnyEndpoints, true);
 });
 
 Deno.test("mergeEndpointSlices() ignores FQDN slices and reports unknown address types", () => {
@@ -134,7 +189,7 @@ Deno.test("mergeEndpointSlices() reports bad addresses and family mismatches, ke
   assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}`), [
     "EndpointSlice default/v4 endpoints[1].addresses[0]",
     "EndpointSlice default/v4 endpoints[2].addresses[0]",
-    "EndpointSlice default/v4 endpoints[4].addresses[0]",
+    "EndpointSlice default/v4 endpoints[4].addresses",
     "EndpointSlice default/v6 endpoints[1].addresses[0]",
   ]);
 });

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { DEFAULT_AFFINITY_TIMEOUT_SECONDS, readService } from "../../src/model/service_port.ts";
-import { SERVICE_PROXY_NAME_LABEL } from "../../src/model/kube_types.ts";
+import {
+  DEFAULT_AFFINITY_TIMEOUT_SECONDS,
+  firewallRanges,
+  readService,
+} from "../../src/model/service_port.ts";
+import { HEADLESS_LABEL, SERVICE_PROXY_NAME_LABEL } from "../../src/model/kube_types.ts";
 import { problems, service } from "../fixtures/unit/builders.ts";
+import { loadFixture } from "../fixtures/model/load.ts";
 
 Deno.test("readService() skips headless, ExternalName and other proxies' Services", () => {
   const p = problems();
@@ -139,7 +144,6 @@ Deno.test("readService() reads LB ingress IPs, skipping ipMode Proxy and hostnam
   const sp = readService(svc, p.sink).ports[0];
   assert.deepEqual(sp.loadBalancerIPs.map((i) => i.text), ["198.51.100.10", "198.51.100.12"]);
   assert.deepEqual(sp.loadBalancerSourceRanges.map((c) => c.text), ["203.0.113.0/25"]);
-  assert.equal(sp.hasSourceRanges, true);
   assert.deepEqual(p.list.map((x) => x.field).sort(), [
     "spec.loadBalancerSourceRanges[1]",
     "status.loadBalancer.ingress[5].ip",
@@ -152,7 +156,7 @@ Deno.test("readService() reads LB ingress IPs, skipping ipMode Proxy and hostnam
     p.sink,
   ).ports[0];
   assert.deepEqual(cip.loadBalancerIPs, []);
-  assert.equal(cip.hasSourceRanges, false);
+  assert.deepEqual(cip.loadBalancerSourceRanges, []);
 });
 
 Deno.test("readService() reads external IPs, deduplicated, reporting bad ones", () => {
@@ -244,4 +248,136 @@ Deno.test("readService() reads an unnamed port with the default protocol", () =>
   assert.equal(sp.portName, "");
   assert.equal(sp.protocol, "tcp");
   assert.equal(sp.id, "default/u/tcp/53");
+});
+
+Deno.test("readService() skips a Service labelled service.kubernetes.io/headless", () => {
+  // Upstream's informers select `!service.kubernetes.io/headless` for Services as well.
+  const p = problems();
+  const svc = service("web", {}, { metadata: { labels: { [HEADLESS_LABEL]: "" } } });
+  const r = readService(svc, p.sink);
+  assert.equal(r.skipped, "headless");
+  assert.deepEqual(r.ports, []);
+  assert.deepEqual([...p.list], []);
+});
+
+Deno.test("firewallRanges() keeps each family's valid ranges, as operators type them", () => {
+  const p = problems();
+  const sp = readService(loadFixture("lb_source_ranges_service.yaml"), p.sink).ports[0];
+  assert.deepEqual(firewallRanges(sp, 4).map((c) => c.text), [
+    "203.0.113.0/24",
+    "198.51.100.0/25", // spaces around it are trimmed
+    "10.0.0.0/8", // host bits cleared, as Go's ParseCIDR
+  ]);
+  assert.deepEqual(firewallRanges(sp, 6).map((c) => c.text), ["2001:db8:1::/48"]);
+  assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}`), [
+    "Service shop/web spec.loadBalancerSourceRanges[2]", // a bare IP is not a range
+  ]);
+  assert.match(p.list[0].message, /"203\.0\.113\.7".*ignored/);
+});
+
+Deno.test("firewallRanges() is empty for a family whose ranges are all of the other family", () => {
+  const p = problems();
+  const read = (ranges: unknown[]) =>
+    readService(
+      service("lb", { type: "LoadBalancer", loadBalancerSourceRanges: ranges as string[] }),
+      p.sink,
+    )
+      .ports[0];
+  const v6only = read(["2001:db8::/32", "::/0"]);
+  assert.deepEqual(firewallRanges(v6only, 4), [], "no IPv4 firewall: every IPv4 client is allowed");
+  assert.deepEqual(firewallRanges(v6only, 6).map((c) => c.text), ["2001:db8::/32", "::/0"]);
+  const everyone = read(["0.0.0.0/0"]);
+  assert.deepEqual(firewallRanges(everyone, 4).map((c) => c.text), ["0.0.0.0/0"]);
+  assert.deepEqual(firewallRanges(everyone, 6), []);
+  assert.deepEqual(p.list, []);
+});
+
+Deno.test("readService() leaves invalid source ranges out entirely: no firewall from them", () => {
+  const p = problems();
+  const sp = readService(
+    service("lb", {
+      type: "LoadBalancer",
+      loadBalancerSourceRanges: ["203.0.113.7", "10.1.2.3 / 8", "bogus", "10.0.0.0/33"],
+    }),
+    p.sink,
+  ).ports[0];
+  assert.deepEqual(sp.loadBalancerSourceRanges, []);
+  assert.deepEqual(firewallRanges(sp, 4), []);
+  assert.equal(sp.hasSourceRanges, false, "the deprecated flag no longer counts invalid texts");
+  assert.deepEqual(
+    p.list.map((x) => x.field),
+    [0, 1, 2, 3].map((i) => `spec.loadBalancerSourceRanges[${i}]`),
+  );
+});
+
+Deno.test("readService() programs only VIP-mode ingresses and reports an unknown ipMode", () => {
+  const p = problems();
+  const sp = readService(
+    service("lb", { type: "LoadBalancer" }, {
+      status: {
+        loadBalancer: {
+          ingress: [
+            { ip: "198.51.100.1", ipMode: "VIP" },
+            { ip: "198.51.100.2", ipMode: "Proxy" },
+            { ip: "198.51.100.3", ipMode: "Tunnel" },
+            { ip: "198.51.100.4" },
+          ],
+        },
+      },
+    }),
+    p.sink,
+  ).ports[0];
+  assert.deepEqual(sp.loadBalancerIPs.map((i) => i.text), ["198.51.100.1", "198.51.100.4"]);
+  assert.deepEqual(p.list.map((x) => x.field), ["status.loadBalancer.ingress[2].ipMode"]);
+});
+
+Deno.test("readService() keeps a Service whose clusterIPs is a string, reading clusterIP instead", () => {
+  const p = problems();
+  const svc = service("web", { clusterIP: "10.96.0.20" });
+  (svc.spec as Record<string, unknown>).clusterIPs = "10.96.0.20";
+  const r = readService(svc, p.sink);
+  assert.deepEqual(r.ports[0].clusterIPs.map((i) => i.text), ["10.96.0.20"]);
+  assert.deepEqual(p.list.map((x) => `${x.kind} ${x.object} ${x.field}`), [
+    "Service Service default/web spec.clusterIPs",
+  ]);
+});
+
+Deno.test("readService() keeps a LoadBalancer whose ingress is not a list, without LB IPs", () => {
+  const p = problems();
+  const r = readService(
+    service("lb", { type: "LoadBalancer", ports: [{ name: "http", port: 80, nodePort: 30080 }] }, {
+      // deno-lint-ignore no-explicit-any
+      status: { loadBalancer: { ingress: { ip: "198.51.100.1" } as any } },
+    }),
+    p.sink,
+  );
+  assert.equal(r.ports[0].nodePort, 30080);
+  assert.deepEqual(r.ports[0].loadBalancerIPs, []);
+  assert.deepEqual(p.list.map((x) => x.field), ["status.loadBalancer.ingress"]);
+});
+
+Deno.test("readService() returns the claims of the Service: age, ClusterIPs, ports and fields", () => {
+  const p = problems();
+  const r = readService(loadFixture("dns_thief_service.yaml"), p.sink);
+  const c = r.claims!;
+  assert.equal(c.createdAt, Date.parse("2024-06-11T17:02:44Z"));
+  assert.equal(c.uid, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+  assert.deepEqual(c.clusterIPs.map((i) => i.text), ["10.104.17.3"]);
+  assert.deepEqual(c.ports, [{ protocol: "udp", port: 53 }]);
+  assert.deepEqual(c.externalIPs.map((a) => `${a.field}=${a.ip.text}`), [
+    "spec.externalIPs[0]=10.96.0.10",
+    "spec.externalIPs[1]=192.0.2.53",
+  ]);
+  assert.deepEqual(p.list, []);
+});
+
+Deno.test("readService() reports a bad creationTimestamp and ranks the Service youngest", () => {
+  const p = problems();
+  const r = readService(
+    service("web", {}, { metadata: { creationTimestamp: "yesterday", uid: "u-1" } }),
+    p.sink,
+  );
+  assert.equal(r.claims!.createdAt, undefined);
+  assert.equal(r.ports.length, 1, "the Service itself is still programmed");
+  assert.deepEqual(p.list.map((x) => x.field), ["metadata.creationTimestamp"]);
 });
