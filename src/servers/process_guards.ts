@@ -6,7 +6,15 @@
  * service proxy that exits on a stray bug stops following the cluster until
  * it is restarted; one that logs keeps syncing.
  *
- * Install it once, early in `main`:
+ * It also initialises Deno's signal handling up front. Deno 2.9 sets that up
+ * lazily (a self-pipe, two file descriptors) and panics when it cannot, so a
+ * process whose descriptors are exhausted at that moment (a connection flood
+ * on the healthz port right after start) dies with "Deno has panicked ...
+ * ext/signals ... Too many open files". A no-op SIGWINCH listener (a signal
+ * whose default action is to be ignored) makes the setup happen at
+ * installation instead.
+ *
+ * Install it once, first thing in `main`, before any server starts:
  *
  * ```ts
  * const uninstall = installProcessGuards(logger);
@@ -72,6 +80,14 @@ export function installProcessGuards(
   };
   globalThis.addEventListener("unhandledrejection", onRejection);
   globalThis.addEventListener("error", onError);
+  const noop = () => {};
+  let signalsReady = false;
+  try {
+    Deno.addSignalListener("SIGWINCH", noop);
+    signalsReady = true;
+  } catch (err) {
+    logger.warn("Cannot initialise signal handling early", { err });
+  }
   let installed = true;
   return {
     counts,
@@ -80,6 +96,7 @@ export function installProcessGuards(
       installed = false;
       globalThis.removeEventListener("unhandledrejection", onRejection);
       globalThis.removeEventListener("error", onError);
+      if (signalsReady) Deno.removeSignalListener("SIGWINCH", noop);
     },
   };
 }
