@@ -1,6 +1,8 @@
 /**
- * Definitions (names, help texts, labels, buckets) of the proxy's metrics, as
- * upstream kube-proxy spells them. Private to {@linkcode ProxyMetrics}.
+ * Definitions (names, help texts, labels, buckets) of the proxy's metrics:
+ * upstream kube-proxy's as upstream spells them (`ip_family` exactly on the
+ * metrics upstream labels with it), then our own (`kubeproxy_invalid_objects`,
+ * ...). Private to {@linkcode ProxyMetrics}.
  *
  * @module
  */
@@ -34,8 +36,14 @@ export interface ProxyMetricSet {
   noLocal: Gauge<FamilyLabel | "traffic_policy">;
   driftRestored: Counter<FamilyLabel>;
   conntrackDeleted: Counter<FamilyLabel>;
+  conntrackSyncDuration: Histogram<FamilyLabel>;
   healthz: Counter<"code">;
   livez: Counter<"code">;
+  invalidObjects: Gauge<"kind">;
+  refusedAddresses: Gauge<"reason">;
+  quarantined: Gauge;
+  overLimit: Gauge;
+  nftApply: Histogram<"kind">;
 }
 
 const FAMILY: FamilyLabel[] = ["ip_family"];
@@ -43,14 +51,12 @@ const FAMILY: FamilyLabel[] = ["ip_family"];
 /** Creates every proxy metric in `registry`. */
 export function defineProxyMetrics(registry: Registry): ProxyMetricSet {
   const registers = [registry];
-  const histogram = (name: string, help: string, buckets: readonly number[]) =>
-    new Histogram<FamilyLabel>({
-      name,
-      help,
-      buckets: [...buckets],
-      labelNames: FAMILY,
-      registers,
-    });
+  const histogram = <L extends string = FamilyLabel>(
+    name: string,
+    help: string,
+    buckets: readonly number[],
+    labelNames: L[] = FAMILY as L[],
+  ) => new Histogram<L>({ name, help, buckets: [...buckets], labelNames, registers });
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
   const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
@@ -128,9 +134,39 @@ export function defineProxyMetrics(registry: Registry): ProxyMetricSet {
       "Cumulative conntrack flows deleted by conntrack reconciler",
       FAMILY,
     ),
+    conntrackSyncDuration: histogram(
+      "kubeproxy_conntrack_reconciler_sync_duration_seconds",
+      "ReconcileConntrackFlowsLatency latency in seconds",
+      SYNC_DURATION_BUCKETS,
+    ),
     healthz: counter("kubeproxy_proxy_healthz_total", "Cumulative proxy healthz HTTP status", [
       "code",
     ]),
     livez: counter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status", ["code"]),
+    // Ours, not upstream's.
+    invalidObjects: gauge(
+      "kubeproxy_invalid_objects",
+      "Objects currently skipped in whole or in part because a field is invalid, by kind",
+      ["kind"],
+    ),
+    refusedAddresses: gauge(
+      "kubeproxy_refused_service_addresses",
+      "External and load-balancer IPs of Services currently refused (they equal a ClusterIP, lie in a service CIDR, or are claimed by an older Service), by reason",
+      ["reason"],
+    ),
+    quarantined: gauge(
+      "kubeproxy_quarantined_services",
+      "Services currently left out of the ruleset because the kernel rejected their rules",
+    ),
+    overLimit: gauge(
+      "kubeproxy_services_over_limit",
+      "Services currently not programmed because they exceed the per-service element limit",
+    ),
+    nftApply: histogram(
+      "kubeproxy_nftables_apply_duration_seconds",
+      "Time nft took to apply one transaction, by kind of transaction",
+      SYNC_DURATION_BUCKETS,
+      ["kind"],
+    ),
   };
 }

@@ -11,9 +11,18 @@
  * @module
  */
 
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import {
+  Counter,
+  exponentialBuckets,
+  Gauge,
+  Histogram,
+  linearBuckets,
+  Registry,
+} from "prom-client";
 
-export { Counter, Gauge, Histogram, Registry };
+// The bucket helpers are prom-client's own (the same definitions as the Go client's
+// prometheus.ExponentialBuckets/LinearBuckets that upstream uses).
+export { Counter, exponentialBuckets, Gauge, Histogram, linearBuckets, Registry };
 
 /** Content type of the Prometheus text exposition format 0.0.4. */
 export const PROMETHEUS_TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -26,39 +35,6 @@ export function newRegistry(): Registry {
 /** Renders every metric of `registry` in the text exposition format. */
 export function renderMetrics(registry: Registry): Promise<string> {
   return registry.metrics();
-}
-
-/**
- * Returns `count` buckets `start, start×factor, start×factor², …`.
- *
- * @throws {RangeError} when `start <= 0`, `factor <= 1` or `count < 1`.
- */
-export function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  if (!(start > 0)) throw new RangeError(`Cannot build buckets: 'start' must be > 0, got ${start}`);
-  if (!(factor > 1)) {
-    throw new RangeError(`Cannot build buckets: 'factor' must be > 1, got ${factor}`);
-  }
-  if (!Number.isInteger(count) || count < 1) {
-    throw new RangeError(`Cannot build buckets: 'count' must be an integer >= 1, got ${count}`);
-  }
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push(start * factor ** i);
-  return out;
-}
-
-/**
- * Returns `count` buckets `start, start+width, start+2×width, …`.
- *
- * @throws {RangeError} when `width <= 0` or `count < 1`.
- */
-export function linearBuckets(start: number, width: number, count: number): number[] {
-  if (!(width > 0)) throw new RangeError(`Cannot build buckets: 'width' must be > 0, got ${width}`);
-  if (!Number.isInteger(count) || count < 1) {
-    throw new RangeError(`Cannot build buckets: 'count' must be an integer >= 1, got ${count}`);
-  }
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push(start + width * i);
-  return out;
 }
 
 /**

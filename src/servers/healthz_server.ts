@@ -1,23 +1,38 @@
 /**
  * The `/healthz` and `/livez` HTTP server (upstream's healthzBindAddress,
- * default `0.0.0.0:10256`).
+ * default `0.0.0.0:10256`, which listens on both families as Go does).
  *
- * Both answer 200 when healthy and 503 otherwise, with a JSON body like
- * upstream's: `{"lastUpdated": …, "currentTime": …}` (RFC 3339 times), plus
- * `"nodeEligible"` on `/healthz`. As upstream does for compatibility,
- * `lastUpdated` equals `currentTime` while healthy; when unhealthy it is the
- * last successful sync, or null if there was none. Other paths get 404.
+ * Both answer 200 when healthy and 503 otherwise, with upstream's JSON body:
+ *
+ * ```json
+ * {"lastUpdated":"2024-05-01T10:00:05Z","currentTime":"2024-05-01T10:00:05Z",
+ *  "nodeEligible":true,"healthy":true,
+ *  "status":{"IPv4":{"lastUpdated":"2024-05-01T10:00:01Z","healthy":true}, "IPv6":{...}},
+ *  "quarantinedServices":[]}
+ * ```
+ *
+ * `nodeEligible` and `quarantinedServices` (ours: Services left out of the
+ * ruleset because the kernel rejected their rules) are on `/healthz` only;
+ * `status` is left out before the first sync, as upstream omits an empty map.
+ * As upstream does for compatibility, the top-level `lastUpdated` equals
+ * `currentTime` while the answer is 200; otherwise it is the last successful
+ * sync, or Go's zero time `0001-01-01T00:00:00Z` if there was none. `healthy`
+ * is the proxy's own health; the status code of `/healthz` also needs
+ * `nodeEligible`. Times are RFC 3339 in UTC with the fraction trimmed, as Go
+ * prints them. Other paths get 404, other methods 405.
  *
  * @module
  */
 
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { type HttpServerHandle, jsonResponse, serveHttp } from "./_http_server.ts";
-import type { ProxyHealth } from "./proxy_health.ts";
+import { textResponse } from "./_http_response.ts";
+import type { HttpLimits } from "./http_limits.ts";
+import type { ProxyHealth, ProxyHealthStatus } from "./proxy_health.ts";
 
 /** Options of {@linkcode startHealthzServer}. */
 export interface HealthzServerOptions {
-  /** Address to bind, e.g. "0.0.0.0" or "::". */
+  /** Address to bind, e.g. "0.0.0.0" (every address of both families) or "127.0.0.1". */
   hostname: string;
   /** Port to bind; 0 picks a free one. */
   port: number;
@@ -30,12 +45,43 @@ export interface HealthzServerOptions {
     healthzResponded(code: number): void;
     livezResponded(code: number): void;
   };
+  /** Timeouts and caps of the server. @default DEFAULT_HTTP_LIMITS */
+  limits?: HttpLimits;
   /** @default silentLogger */
   logger?: Logger;
 }
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+/** Go's zero `time.Time` in JSON: what upstream prints before the first sync. */
+export const GO_ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/**
+ * Formats epoch milliseconds as Go's `time.Time` JSON does (RFC 3339, the
+ * fraction without trailing zeros): `2024-05-01T10:00:05.12Z`,
+ * `2024-05-01T10:00:05Z`; null gives {@linkcode GO_ZERO_TIME}.
+ */
+export function formatGoTime(ms: number | null): string {
+  if (ms === null) return GO_ZERO_TIME;
+  return new Date(ms).toISOString().replace(/\.?0+Z$/, "Z");
+}
+
+/** The JSON body of `/healthz` (`withNode`) or `/livez`, in upstream's field order. */
+export function healthBody(s: ProxyHealthStatus, withNode: boolean, ok: boolean): string {
+  const body: Record<string, unknown> = {
+    lastUpdated: formatGoTime(ok ? s.currentTime : s.lastUpdated),
+    currentTime: formatGoTime(s.currentTime),
+  };
+  if (withNode) body.nodeEligible = s.nodeEligible;
+  body.healthy = s.healthy;
+  const families = Object.entries(s.families);
+  if (families.length > 0) {
+    body.status = Object.fromEntries(
+      families.map((
+        [f, h],
+      ) => [f, { lastUpdated: formatGoTime(h.lastUpdated), healthy: h.healthy }]),
+    );
+  }
+  if (withNode) body.quarantinedServices = s.quarantinedServices;
+  return JSON.stringify(body);
 }
 
 /**
@@ -49,25 +95,23 @@ export function startHealthzServer(options: HealthzServerOptions): HttpServerHan
     throw new TypeError("Cannot start healthz server: 'health' must be a ProxyHealth");
   }
   const logger = options.logger ?? silentLogger;
-  const handle = serveHttp("healthz server", options.hostname, options.port, (req) => {
-    const path = new URL(req.url).pathname;
-    if (path !== "/healthz" && path !== "/livez") {
-      return new Response("404 page not found\n", { status: 404 });
-    }
-    const s = health.status();
-    const ok = path === "/healthz" ? s.healthy && s.nodeEligible : s.healthy;
-    const code = ok ? 200 : 503;
-    const body: Record<string, unknown> = {
-      lastUpdated: iso(ok ? s.currentTime : s.lastUpdated),
-      currentTime: iso(s.currentTime),
-    };
-    if (path === "/healthz") {
-      body.nodeEligible = s.nodeEligible;
-      metrics?.healthzResponded(code);
-    } else {
-      metrics?.livezResponded(code);
-    }
-    return jsonResponse(code, JSON.stringify(body));
+  const handle = serveHttp({
+    what: "healthz server",
+    hostname: options.hostname,
+    port: options.port,
+    limits: options.limits,
+    logger,
+    handler: (req) => {
+      const path = new URL(req.url).pathname;
+      if (path !== "/healthz" && path !== "/livez") return textResponse(404, "404 page not found");
+      const s = health.status();
+      const isHealthz = path === "/healthz";
+      const ok = isHealthz ? s.healthy && s.nodeEligible : s.healthy;
+      const code = ok ? 200 : 503;
+      if (isHealthz) metrics?.healthzResponded(code);
+      else metrics?.livezResponded(code);
+      return jsonResponse(code, healthBody(s, isHealthz, ok));
+    },
   });
   logger.v(3).info("Starting healthz HTTP server", {
     address: handle.address,

@@ -22,14 +22,18 @@ const LB_IP = "203.0.113.9";
 const NODE_PORT = 30090;
 const HC_PORT = 32000;
 
-/** Prints `{"code": N, "body": TEXT}`, or `{"code": 0, "error": TEXT}` when no HTTP answer came. */
+/**
+ * Prints `{"code": N, "body": TEXT, "weight": W}` (W: the X-Load-Balancing-Endpoint-Weight header),
+ * or `{"code": 0, "error": TEXT}` when no HTTP answer came.
+ */
 const HTTP_GET = `
 import json, sys, urllib.request, urllib.error
+W = "X-Load-Balancing-Endpoint-Weight"
 try:
     r = urllib.request.urlopen(sys.argv[1], timeout=2)
-    print(json.dumps({"code": r.status, "body": r.read().decode()}))
+    print(json.dumps({"code": r.status, "body": r.read().decode(), "weight": r.headers.get(W)}))
 except urllib.error.HTTPError as e:
-    print(json.dumps({"code": e.code, "body": e.read().decode()}))
+    print(json.dumps({"code": e.code, "body": e.read().decode(), "weight": e.headers.get(W)}))
 except Exception as e:
     print(json.dumps({"code": 0, "error": str(getattr(e, "reason", e))}))
 `;
@@ -38,6 +42,7 @@ except Exception as e:
 interface HttpAnswer {
   code: number;
   body?: string;
+  weight?: string | null;
   error?: string;
 }
 
@@ -56,12 +61,17 @@ Deno.test({
     const file = `${dir}/cluster.json`;
     const nodeIp = topo.nodeIp(4);
     let proxy: ProxyProcess | undefined;
-    const get = async (from: string, path: string, port = HC_PORT): Promise<HttpAnswer> => {
+    const get = async (
+      from: string,
+      path: string,
+      port = HC_PORT,
+      host = nodeIp,
+    ): Promise<HttpAnswer> => {
       const out = await topo.exec(from, [
         "python3",
         "-c",
         HTTP_GET,
-        `http://${nodeIp}:${port}${path}`,
+        `http://${host}:${port}${path}`,
       ]);
       return JSON.parse(out.stdout) as HttpAnswer;
     };
@@ -88,6 +98,7 @@ Deno.test({
         assert.equal(a.code, code, JSON.stringify(a));
         const body = JSON.parse(a.body!);
         assert.equal(body.localEndpoints, n, a.body ?? "");
+        assert.equal(a.weight, String(n), "upstream's X-Load-Balancing-Endpoint-Weight header");
         assert.deepEqual(body.service, { namespace: "default", name: "lb" });
         assert.equal(body.serviceProxyHealthy, true, a.body ?? "");
       });
@@ -118,6 +129,15 @@ Deno.test({
             }
           }
           assert.equal((await get("ext1", "/nothing", 10256)).code, 404);
+        },
+      );
+
+      await t.step(
+        "/healthz on the default 0.0.0.0:10256 also answers on the node's IPv6 loopback (the DaemonSet probe)",
+        async () => {
+          const a = await get("node", "/healthz", 10256, "[::1]");
+          assert.equal(a.code, 200, JSON.stringify(a));
+          assert.equal(JSON.parse(a.body!).healthy, true);
         },
       );
 

@@ -81,7 +81,52 @@ Deno.test("ProxyHealth accepts explicit times instead of the clock", () => {
     oldestPendingQueued: null,
     consecutiveFailures: 0,
     currentTime: 7_000,
+    families: {
+      IPv4: { lastUpdated: 6_500, healthy: true },
+      IPv6: { lastUpdated: 6_500, healthy: true },
+    },
+    quarantinedServices: [],
   });
+});
+
+Deno.test("ProxyHealth tracks each family: one late family makes the proxy unhealthy, the other stays healthy", () => {
+  const clock = fakeClock();
+  const h = new ProxyHealth({ healthTimeoutMs: 60_000, now: clock.now });
+  h.synced();
+  const first = clock.now();
+  clock.advance(1_000);
+  h.queued(undefined, "IPv6");
+  clock.advance(60_000);
+  const s = h.status();
+  assert.equal(s.healthy, false);
+  assert.deepEqual(s.families, {
+    IPv4: { lastUpdated: first, healthy: true },
+    IPv6: { lastUpdated: first, healthy: false },
+  });
+  h.synced(undefined, "IPv4");
+  assert.equal(h.isHealthy(), false, "syncing IPv4 does not clear IPv6's pending change");
+  h.synced(undefined, "IPv6");
+  assert.equal(h.isHealthy(), true);
+  assert.equal(h.status().lastUpdated, clock.now(), "the latest sync of any family");
+});
+
+Deno.test("ProxyHealth reports only the families it was told it programs", () => {
+  const h = new ProxyHealth({ healthTimeoutMs: 1_000, ipFamilies: ["IPv6"] });
+  h.synced(5_000);
+  assert.deepEqual(Object.keys(h.status(5_001).families), ["IPv6"]);
+  assert.throws(() => h.queued(5_000, "IPv5" as never), RangeError);
+  assert.throws(() => new ProxyHealth({ healthTimeoutMs: 1, ipFamilies: [] }), RangeError);
+});
+
+Deno.test("ProxyHealth.setQuarantinedServices() replaces the sorted, de-duplicated list", () => {
+  const h = new ProxyHealth({ healthTimeoutMs: 1_000 });
+  h.setQuarantinedServices(new Set(["ns/b", "ns/a"]));
+  assert.deepEqual(h.status().quarantinedServices, ["ns/a", "ns/b"]);
+  h.setQuarantinedServices([]);
+  assert.deepEqual(h.status().quarantinedServices, []);
+  assert.throws(() => h.setQuarantinedServices(["ok/x", ""]), TypeError);
+  assert.throws(() => h.setQuarantinedServices([42 as never]), TypeError);
+  assert.equal(h.isHealthy(), true, "quarantine alone never fails health");
 });
 
 Deno.test("ProxyHealth.syncNode() marks a deleting or autoscaler-tainted node not eligible", () => {
