@@ -1,0 +1,56 @@
+/**
+ * The renderer's settings from the typed configuration: ONE function for the
+ * daemon, `--dry-run` and `explain`, so that the dry run prints exactly what
+ * the daemon applies, this host's interface addresses included.
+ *
+ * @module
+ */
+
+import type { IpAddr } from "../model/ip.ts";
+import type { ProxySettings } from "../plan/proxy_settings.ts";
+import { interfaceAddresses } from "../host/interface_addresses.ts";
+import type { ProxyConfig } from "./proxy_config.ts";
+
+/** {@linkcode ProxySettings} plus what the renderer does not take yet. */
+export interface BuiltProxySettings extends ProxySettings {
+  /**
+   * `--bind-address`: this node's primary IP per family, overriding the Node
+   * object's (upstream: the NodePort `primary` addresses and the node IPs).
+   * Empty when not given.
+   */
+  nodeIPOverride: IpAddr[];
+}
+
+/** Options of {@linkcode proxySettingsFrom}. */
+export interface ProxySettingsOptions {
+  /**
+   * This host's interface addresses, read only when `nodePortAddresses` are
+   * CIDRs. @default the addresses of `Deno.networkInterfaces()`
+   */
+  localAddresses?: () => IpAddr[];
+}
+
+/** The renderer's settings for `config`. */
+export function proxySettingsFrom(
+  config: ProxyConfig,
+  options: ProxySettingsOptions = {},
+): BuiltProxySettings {
+  const settings: BuiltProxySettings = {
+    nodeName: config.nodeName,
+    tableName: config.tableName,
+    masqueradeBit: config.masqueradeBit,
+    masqueradeAll: config.masqueradeAll,
+    detectLocalMode: config.detectLocalMode,
+    clusterCIDRs: config.clusterCIDRs,
+    bridgeInterface: config.bridgeInterface,
+    interfaceNamePrefix: config.interfaceNamePrefix,
+    nodePortAddresses: config.nodePortAddresses,
+    serviceCIDRs: config.serviceCIDRs,
+    nodeIPOverride: config.nodeIPOverride,
+  };
+  if (config.nodePortAddresses !== "primary") {
+    // CIDR nodePortAddresses select this host's interface addresses, as upstream (read at start).
+    settings.localAddresses = (options.localAddresses ?? interfaceAddresses)();
+  }
+  return settings;
+}
