@@ -15,7 +15,7 @@ import { flagOrigin, type Origin } from "./origin.ts";
 import { UPSTREAM_DEFAULTS } from "./draft.ts";
 import { type HostPort, HostPortError, parseHostPort } from "./host_port.ts";
 import type { ProxyConfig, ProxyMode } from "./proxy_config.ts";
-import { type Cidr, type IpAddr, tryParseCidr, tryParseIp } from "../model/ip.ts";
+import { type IpAddr, tryParseCidr, tryParseIp } from "../model/ip.ts";
 import { isDnsSubdomain } from "../model/problems.ts";
 import { isInterfaceName } from "../plan/family_context.ts";
 import type { DetectLocalMode } from "../plan/proxy_settings.ts";
@@ -47,12 +47,20 @@ export function validateDraft(draft: Draft, configFile: string, host: ValidateHo
   const bad = (key: DraftKey, value: unknown, reason: string) =>
     invalidValue(originOf(key), value, reason);
 
-  const cidrs = (key: DraftKey, items: string[], want = "want a CIDR such as 10.0.0.0/8"): Cidr[] =>
-    items.map((t) =>
-      tryParseCidr(t) ?? (() => {
-        throw bad(key, t, want);
-      })()
-    );
+  const each = <T>(
+    key: DraftKey,
+    items: string[],
+    parse: (t: string) => T | undefined,
+    want: string,
+  ): T[] =>
+    items.map((t) => {
+      const x = parse(t);
+      if (x === undefined) throw bad(key, t, want);
+      return x;
+    });
+  const cidrs = (key: DraftKey, items: string[], want = "want a CIDR such as 10.0.0.0/8") =>
+    each(key, items, tryParseCidr, want);
+  const list = (text: string) => text.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const onePerFamily = <T extends { family: 4 | 6 }>(key: DraftKey, text: string, xs: T[]) => {
     if (
       xs.filter((x) => x.family === 4).length > 1 || xs.filter((x) => x.family === 6).length > 1
@@ -114,7 +122,7 @@ export function validateDraft(draft: Draft, configFile: string, host: ValidateHo
   const clusterCIDRs = onePerFamily(
     "clusterCIDR",
     v.clusterCIDR,
-    cidrs("clusterCIDR", v.clusterCIDR.split(",").map((s) => s.trim()).filter((s) => s !== "")),
+    cidrs("clusterCIDR", list(v.clusterCIDR)),
   );
   const npa = v.nodePortAddresses.map((s) => s.trim()).filter((s) => s !== "");
   if (npa.includes("primary") && npa.length > 1) {
@@ -128,11 +136,7 @@ export function validateDraft(draft: Draft, configFile: string, host: ValidateHo
   const nodeIPOverride = onePerFamily(
     "bindAddress",
     v.bindAddress,
-    v.bindAddress.split(",").map((s) => s.trim()).filter((s) => s !== "").map((t) =>
-      tryParseIp(t) ?? (() => {
-        throw bad("bindAddress", t, "want an IP address");
-      })()
-    ),
+    each("bindAddress", list(v.bindAddress), tryParseIp, "want an IP address"),
   ).filter((ip: IpAddr) => !/^(0\.0\.0\.0|::)$/.test(ip.text));
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(v.tableName)) {
     throw bad(
