@@ -102,6 +102,7 @@ export async function runProxy(
   try {
     const serve = async (
       name: string,
+      serving: string,
       addr: ProxyConfig["healthzBindAddress"],
       start: (a: { hostname: string; port: number }) => StoppableServer,
     ) => {
@@ -117,17 +118,17 @@ export async function runProxy(
           retryMs: options.serverRetryMs,
         }),
       );
-      log.info(`Serving ${name === "health check server" ? "health checks" : "metrics"}`, {
-        address,
-      });
+      log.info(serving, { address });
     };
     await serve(
       "health check server",
+      "Serving health checks",
       config.healthzBindAddress,
       (a) => startHealthzServer({ ...a, health, nodeName, metrics, logger: log }),
     );
     await serve(
       "metrics server",
+      "Serving metrics",
       config.metricsBindAddress,
       (a) => startMetricsServer({ ...a, registry: metrics.registry, logger: log }),
     );
