@@ -14,7 +14,7 @@
 import type { Draft, DraftKey, DraftValues } from "./draft.ts";
 import type { ConfigNotes } from "./draft_from_file.ts";
 import type { FlagValue, GivenFlag } from "./flags.ts";
-import { parseHostPort } from "./host_port.ts";
+import { formatHostPort, parseHostPort } from "./host_port.ts";
 import { flagOrigin, type Origin } from "./origin.ts";
 import { ConfigError, invalidValue } from "./config_error.ts";
 
@@ -57,7 +57,7 @@ function portSetter(key: "healthzBindAddress" | "metricsBindAddress", field: str
       );
       d.set(
         key,
-        host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+        formatHostPort({ hostname: host, port }),
         given ? d.origin(key) : o,
       );
     },
