@@ -1,25 +1,111 @@
 /**
  * kube-nft-proxy: the command-line entry point.
  *
+ * Exit codes: 0 success; 1 a runtime failure, or the `--config` file changed
+ * (the supervisor restarts the proxy with it); 2 a bad flag, configuration
+ * field or value.
+ *
  * @module
  */
 
-import { nodeNameOf, resolveOptions } from "./src/config/resolve_options.ts";
 import { ConfigError } from "./src/config/config_error.ts";
-import { helpText } from "./src/cli/flags.ts";
+import { parseArgs, type ParsedArgs } from "./src/config/flags.ts";
+import {
+  commandOf,
+  type ResolvedConfig,
+  resolveParsed,
+  resolveWithText,
+} from "./src/config/resolve_config.ts";
+import { encodeConfig } from "./src/config/write_config.ts";
+import { helpText } from "./src/cli/help_text.ts";
 import { versionLine } from "./src/version.ts";
 import { Logger } from "./src/log/logger.ts";
 import { dryRunScript } from "./src/cli/dry_run.ts";
 import { runProxy } from "./src/cli/run_proxy.ts";
 import { runExplain } from "./src/cli/explain_command.ts";
 import { cleanupTables } from "./src/nft/cleanup.ts";
-import { ExecNftRunner } from "./src/nft/exec_nft_runner.ts";
+import { openNftRunner } from "./src/nft/open_runner.ts";
+import { installProcessGuards } from "./src/servers/process_guards.ts";
+import { acquireInstanceLock, InstanceLockError } from "./src/host/instance_lock.ts";
+import { applyConntrackSysctls } from "./src/host/conntrack_sysctls.ts";
+
+async function execute(args: ParsedArgs, r: ResolvedConfig, log: Logger): Promise<number> {
+  const c = r.config;
+  switch (r.command) {
+    case "write-config":
+      await Deno.writeTextFile(r.writeConfigTo, encodeConfig(c, r.passthrough));
+      log.info("Wrote configuration", { file: r.writeConfigTo });
+      return 0;
+    case "cleanup": {
+      const nft = openNftRunner(c.nftBackend);
+      try {
+        const deleted = await cleanupTables(nft.runner, c.tableName);
+        log.info(deleted.length > 0 ? "Removed the proxy's tables" : "Nothing to clean up", {
+          tables: deleted.join(", "),
+        });
+      } finally {
+        nft.close();
+      }
+      return 0;
+    }
+    case "init-only": {
+      const results = await applyConntrackSysctls(c.conntrack, { logger: log });
+      log.info("System initialized and --init-only specified");
+      return results.some((x) => x.outcome === "failed") ? 1 : 0;
+    }
+    case "dry-run":
+      await Deno.stdout.write(new TextEncoder().encode(await dryRunScript(c, log)));
+      return 0;
+    case "explain":
+      return await runExplain(c, r.explain!, log);
+    default: {
+      // One proxy per node (network namespace): a second one refuses before touching any rule.
+      let lock;
+      try {
+        lock = acquireInstanceLock();
+      } catch (e) {
+        if (e instanceof InstanceLockError) {
+          log.error((e as Error).message);
+          return 1;
+        }
+        throw e;
+      }
+      try {
+        log.info("Starting kube-nft-proxy", {
+          version: versionLine(),
+          node: c.nodeName,
+          mode: "nftables",
+        });
+        return await runProxy(c, log, {
+          configText: r.file?.text,
+          checkConfig: (text) => {
+            resolveWithText(args, text, { hostname: () => c.nodeName });
+            return Promise.resolve();
+          },
+        });
+      } finally {
+        lock.release();
+      }
+    }
+  }
+}
 
 /** Runs the CLI with `args`; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
-  let resolved;
+export async function main(argv: string[]): Promise<number> {
+  let args: ParsedArgs;
+  let resolved: ResolvedConfig;
   try {
-    resolved = await resolveOptions(args);
+    args = parseArgs(argv);
+    const command = commandOf(args);
+    if (command === "help") {
+      console.log(helpText());
+      return 0;
+    }
+    if (command === "version") {
+      console.log(versionLine());
+      return 0;
+    }
+    resolved = await resolveParsed(args);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`error: ${e.message}`);
@@ -27,47 +113,18 @@ export async function main(args: string[]): Promise<number> {
     }
     throw e;
   }
-  const { options: o, positional, warnings, ignoredFields } = resolved;
-  if (o.help) {
-    console.log(helpText());
-    return 0;
-  }
-  if (o.version) {
-    console.log(versionLine());
-    return 0;
-  }
-  const log = new Logger({ verbosity: o.verbosity, format: o.loggingFormat });
-  for (const w of warnings) log.warn(w);
-  if (ignoredFields.length > 0) {
+  const c = resolved.config;
+  const log = new Logger({ verbosity: c.verbosity, format: c.loggingFormat });
+  // First thing: nothing may kill the process by an unhandled rejection (servers, sources, syncs).
+  installProcessGuards(log);
+  for (const w of resolved.notes.warnings) log.warn(w);
+  if (resolved.notes.unusedFields.length > 0) {
     log.v(2).info("Configuration fields not used by this proxy", {
-      fields: ignoredFields.join(","),
+      fields: resolved.notes.unusedFields.join(","),
     });
   }
-  if (positional.length > 0 && positional[0] !== "explain") {
-    console.error(`error: unexpected argument ${JSON.stringify(positional[0])} (see --help)`);
-    return 2;
-  }
-  const nodeName = nodeNameOf(o);
   try {
-    if (positional[0] === "explain") return await runExplain(o, nodeName, positional.slice(1), log);
-    if (o.cleanup) {
-      const deleted = await cleanupTables(new ExecNftRunner(), o.tableName);
-      log.info(deleted.length > 0 ? "Removed the proxy's tables" : "Nothing to clean up", {
-        tables: deleted.join(", "),
-      });
-      return 0;
-    }
-    if (o.dryRun) {
-      const text = await dryRunScript(o, nodeName, log);
-      await Deno.stdout.write(new TextEncoder().encode(text));
-      return 0;
-    }
-    log.info("Starting kube-nft-proxy", {
-      version: versionLine(),
-      node: nodeName,
-      mode: "nftables",
-    });
-    return await runProxy(o, nodeName, log);
+    return await execute(args, resolved, log);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`error: ${e.message}`);

@@ -65,4 +65,11 @@ export {
   formatExplanation,
 } from "./src/explain/explain_packet.ts";
 export { Logger, silentLogger } from "./src/log/logger.ts";
-export { resolveOptions, settingsFrom } from "./src/config/resolve_options.ts";
+export {
+  configFromFlags,
+  resolveConfig,
+  type ResolvedConfig,
+} from "./src/config/resolve_config.ts";
+export type { ProxyConfig } from "./src/config/proxy_config.ts";
+export { proxySettingsFrom } from "./src/config/proxy_settings_from.ts";
+export { ConfigError } from "./src/config/config_error.ts";

@@ -13,8 +13,8 @@
 
 import type { EndpointSlice, Node, Service } from "../../src/model/kube_types.ts";
 import { ClusterState } from "../../src/source/cluster_state.ts";
-import { defaultOptions } from "../../src/config/options.ts";
-import { settingsFrom } from "../../src/config/resolve_options.ts";
+import { configFromFlags } from "../../src/config/resolve_config.ts";
+import { proxySettingsFrom } from "../../src/config/proxy_settings_from.ts";
 import type { ProxySettings } from "../../src/plan/proxy_settings.ts";
 
 /** Node name used by every generated cluster. */
@@ -148,5 +148,7 @@ export function generateState(o: GenerateOptions): ClusterState {
 
 /** Proxy settings of the benchmarks (upstream defaults, cluster CIDR set). */
 export function benchSettings(): ProxySettings {
-  return settingsFrom({ ...defaultOptions(), clusterCIDR: CLUSTER_CIDR }, NODE_NAME);
+  return proxySettingsFrom(
+    configFromFlags([`--cluster-cidr=${CLUSTER_CIDR}`, `--hostname-override=${NODE_NAME}`]),
+  );
 }

@@ -1,55 +1,26 @@
 /**
- * `--dry-run`: reads the objects once (from manifests or the API server),
- * and prints the complete nft script the proxy would apply.
+ * `--dry-run`: reads the objects once and prints the complete nft script of a
+ * full sync, built with the same settings as the daemon's.
  *
  * @module
  */
 
-import type { ProxyOptions } from "../config/options.ts";
-import { settingsFrom } from "../config/resolve_options.ts";
-import { ClusterState } from "../source/cluster_state.ts";
-import { loadManifestsInto } from "../source/manifests/manifest_source.ts";
-import { Proxier } from "../sync/proxier.ts";
+import type { ProxyConfig } from "../config/proxy_config.ts";
+import { proxySettingsFrom, type ProxySettingsOptions } from "../config/proxy_settings_from.ts";
 import type { Logger } from "../log/logger.ts";
-
-/** Loads the cluster state once from the configured source. */
-export async function loadStateOnce(
-  o: ProxyOptions,
-  nodeName: string,
-  log: Logger,
-): Promise<ClusterState> {
-  const state = new ClusterState();
-  if (o.manifests) {
-    await loadManifestsInto(o.manifests, state);
-  } else {
-    // Loaded only in API-server mode: @kubernetes/client-node costs ~90 MB of memory.
-    const { startApiServerSource } = await import("../source/apiserver/mod.ts");
-    const src = startApiServerSource({
-      kubeconfigPath: o.kubeconfig || undefined,
-      master: o.master || undefined,
-      nodeName,
-      state,
-      logger: log,
-    });
-    try {
-      await src.synced;
-    } finally {
-      await src.stop();
-    }
-  }
-  return state;
-}
+import { Proxier } from "../sync/proxier.ts";
+import { startClusterSource } from "./cluster_source.ts";
 
 /** Renders the full script for the current objects. */
 export async function dryRunScript(
-  o: ProxyOptions,
-  nodeName: string,
+  config: ProxyConfig,
   log: Logger,
+  options: ProxySettingsOptions = {},
 ): Promise<string> {
-  const state = await loadStateOnce(o, nodeName, log);
+  const { state } = await startClusterSource(config, { logger: log, watch: false });
   const proxier = new Proxier({
     state,
-    settings: settingsFrom(o, nodeName),
+    settings: proxySettingsFrom(config, options),
     logger: log,
     runner: {
       apply: () => Promise.reject(new Error("dry run")),

@@ -5,56 +5,51 @@
  * @module
  */
 
-import type { ProxyOptions } from "../config/options.ts";
-import { settingsFrom } from "../config/resolve_options.ts";
-import { ConfigError } from "../config/config_error.ts";
+import { ConfigError, invalidValue } from "../config/config_error.ts";
+import { HostPortError, parseHostPort } from "../config/host_port.ts";
+import { flagOrigin } from "../config/origin.ts";
+import type { ProxyConfig } from "../config/proxy_config.ts";
+import { proxySettingsFrom } from "../config/proxy_settings_from.ts";
+import type { ExplainArgs } from "../config/resolve_config.ts";
 import type { Logger } from "../log/logger.ts";
 import { tryParseIp } from "../model/ip.ts";
 import { parseProtocol } from "../model/problems.ts";
 import { explainPacket, formatExplanation, type PacketQuery } from "../explain/explain_packet.ts";
-import { loadStateOnce } from "./dry_run.ts";
+import { startClusterSource } from "./cluster_source.ts";
 
 /** Parses `--src` and `--dst` into a packet; throws ConfigError naming the flag. */
 export function parsePacket(src: string, dst: string): PacketQuery {
   const s = tryParseIp(src);
-  if (!s) {
-    throw new ConfigError(`invalid value ${JSON.stringify(src)} for --src: want an IP address`);
+  if (!s) throw invalidValue(flagOrigin("src"), src, "want an IP address");
+  const want = "want IP:PORT[/tcp|udp|sctp], IPv6 as [ADDR]:PORT";
+  const m = /^(.*?)(?:\/([A-Za-z]+))?$/.exec(dst.trim())!;
+  const protocol = parseProtocol((m[2] ?? "tcp").toUpperCase());
+  if (!protocol) throw invalidValue(flagOrigin("dst"), dst, want);
+  let d;
+  try {
+    d = parseHostPort(m[1]);
+  } catch (e) {
+    const why = e instanceof HostPortError ? `${e.reason}; ` : "";
+    throw invalidValue(flagOrigin("dst"), dst, `${why}${want}`);
   }
-  const m = /^(?:\[([^\]]+)\]|([^:/\[\]]+)):([0-9]{1,5})(?:\/([a-zA-Z]+))?$/.exec(dst.trim());
-  const d = tryParseIp(m?.[1] ?? m?.[2]);
-  const port = Number(m?.[3]);
-  const protocol = parseProtocol((m?.[4] ?? "tcp").toUpperCase());
-  if (!m || !d || !(port >= 1 && port <= 65535) || !protocol) {
-    throw new ConfigError(
-      `invalid value ${
-        JSON.stringify(dst)
-      } for --dst: want IP:PORT[/tcp|udp|sctp], IPv6 as [ADDR]:PORT`,
-    );
-  }
-  return { src: s, dst: d, port, protocol };
+  return { src: s, dst: tryParseIp(d.hostname)!, port: d.port, protocol };
 }
 
 /** Runs `explain`; returns the exit code. */
 export async function runExplain(
-  o: ProxyOptions,
-  nodeName: string,
-  args: string[],
+  config: ProxyConfig,
+  args: ExplainArgs,
   log: Logger,
 ): Promise<number> {
-  if (args.length > 0) {
-    throw new ConfigError(`unexpected argument ${JSON.stringify(args[0])} for explain`);
-  }
-  if (!o.explainSrc || !o.explainDst) {
+  if (!args.src || !args.dst) {
     throw new ConfigError("explain needs --src IP and --dst IP:PORT[/PROTO]");
   }
-  if (o.output !== "text" && o.output !== "json") {
-    throw new ConfigError(
-      `invalid value ${JSON.stringify(o.output)} for --output: want text or json`,
-    );
+  if (args.output !== "text" && args.output !== "json") {
+    throw invalidValue(flagOrigin("output"), args.output, "want text or json");
   }
-  const packet = parsePacket(o.explainSrc, o.explainDst);
-  const state = await loadStateOnce(o, nodeName, log);
-  const e = explainPacket(state, settingsFrom(o, nodeName), packet);
-  console.log(o.output === "json" ? JSON.stringify(e, null, 2) : formatExplanation(e));
+  const packet = parsePacket(args.src, args.dst);
+  const { state } = await startClusterSource(config, { logger: log, watch: false });
+  const e = explainPacket(state, proxySettingsFrom(config), packet);
+  console.log(args.output === "json" ? JSON.stringify(e, null, 2) : formatExplanation(e));
   return 0;
 }

@@ -1,188 +1,288 @@
 /**
- * The long-running proxy: a source fills the cluster state, the proxier and
- * its sync loop program nft, and the servers report health and metrics.
- * SIGTERM and SIGINT stop it and leave the rules in place, as upstream.
+ * The long-running proxy: conntrack sysctls at start; the health and metrics
+ * servers (retried when they cannot bind, unless `bindAddressHardFail`); a
+ * source that fills the cluster state; the proxier and its sync loop. It
+ * stops on SIGTERM or SIGINT (exit 0, rules left in place, as upstream), and
+ * when the `--config` file changes (exit 1 so that the supervisor restarts it
+ * with the new file, as upstream; exit 2 when the new file is invalid).
  *
  * @module
  */
 
-import type { ProxyOptions } from "../config/options.ts";
-import { settingsFrom } from "../config/resolve_options.ts";
-import { ClusterState } from "../source/cluster_state.ts";
-import { startManifestSource } from "../source/manifests/manifest_source.ts";
-import { Proxier } from "../sync/proxier.ts";
+import type { ProxyConfig } from "../config/proxy_config.ts";
+import { formatHostPort } from "../config/host_port.ts";
+import { proxySettingsFrom } from "../config/proxy_settings_from.ts";
+import { applyConntrackSysctls } from "../host/conntrack_sysctls.ts";
+import { Proxier, type SyncResult } from "../sync/proxier.ts";
 import { SyncLoop } from "../sync/sync_loop.ts";
 import { openNftRunner } from "../nft/open_runner.ts";
+import { startDriftDetection } from "../sync/drift_detection.ts";
+import { BASE_CHAINS } from "../plan/skeleton.ts";
+import type { UdpServicePort } from "../sync/service_facts.ts";
 import type { Logger } from "../log/logger.ts";
 import { ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { ProxyHealth } from "../servers/proxy_health.ts";
 import { startHealthzServer } from "../servers/healthz_server.ts";
 import { startMetricsServer } from "../servers/metrics_server.ts";
 import { HealthCheckNodePorts } from "../servers/health_check_node_ports.ts";
-import { parseBindAddress } from "../servers/bind_address.ts";
-import type { HttpServerHandle } from "../servers/_http_server.ts";
-import { startDriftDetection } from "../sync/drift_detection.ts";
-import { BASE_CHAINS } from "../plan/skeleton.ts";
 import { ConntrackReconciler } from "../conntrack/reconciler.ts";
 import { openConntrackTable } from "../conntrack/open_table.ts";
 import type { UdpServicePortState } from "../conntrack/udp_state.ts";
 import { TakeoverNftRunner } from "../takeover/takeover_runner.ts";
 import { removeIptablesLeftovers } from "../takeover/iptables_cleanup.ts";
-import type { UdpServicePort } from "../sync/service_facts.ts";
+import type { IpFamily } from "../metrics/ip_family.ts";
 import type { Node } from "../model/kube_types.ts";
-import { type IpAddr, tryParseIp } from "../model/ip.ts";
+import { startClusterSource } from "./cluster_source.ts";
+import { type RetryingServer, startServerWithRetry, type StoppableServer } from "./server_retry.ts";
+import { watchConfigFile } from "./config_watcher.ts";
 
-/** Runs until SIGTERM/SIGINT; returns the exit code. */
-export async function runProxy(o: ProxyOptions, nodeName: string, log: Logger): Promise<number> {
-  const state = new ClusterState();
-  const settings = settingsFrom(o, nodeName);
-  if (settings.nodePortAddresses !== "primary") {
-    // CIDR --nodeport-addresses select this host's interface addresses, as upstream (read once at start).
-    settings.localAddresses = Deno.networkInterfaces().map((i) => tryParseIp(i.address))
-      .filter((ip): ip is IpAddr => ip !== undefined);
-  }
-  const nft = openNftRunner(o.nftBackend);
+/** Exit code after a change of the `--config` file (upstream exits with an error too). */
+export const EXIT_CONFIG_CHANGED = 1;
+/** Exit code after a change of the `--config` file to an invalid one. */
+export const EXIT_CONFIG_INVALID = 2;
+
+/** Options of {@linkcode runProxy}. */
+export interface RunProxyOptions {
+  /** The text of the `--config` file at start, to detect changes. @default no watch */
+  configText?: string;
+  /** Checks a new `--config` text; throws when invalid. @default accepts anything */
+  checkConfig?: (text: string) => Promise<void>;
+  /** Pause between attempts to bind a server. @default 5000 */
+  serverRetryMs?: number;
+}
+
+type StopReason = { code: number };
+
+/** Runs until SIGTERM/SIGINT or a change of the config file; returns the exit code. */
+export async function runProxy(
+  config: ProxyConfig,
+  log: Logger,
+  options: RunProxyOptions = {},
+): Promise<number> {
+  const nodeName = config.nodeName;
+  await applyConntrackSysctls(config.conntrack, { logger: log });
+  const settings = proxySettingsFrom(config);
+  const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
+  const health = new ProxyHealth({
+    healthTimeoutMs: 2 * config.syncPeriodMs,
+    ipFamilies: ["IPv4", "IPv6"],
+  });
+  const nft = openNftRunner(config.nftBackend);
   if (nft.fallbackReason) {
     log.warn("libnftables is not available; using the nft binary (slower syncs)", {
       reason: nft.fallbackReason,
     });
   }
-  // Set once the loop exists: drift detection restores the tables through it.
+  // Drift restores through the loop, which exists only once the source has synced.
   let restore: (what: string) => void = () => {};
   const drift = startDriftDetection({
     runner: nft.runner,
-    table: o.tableName,
+    table: config.tableName,
     baseChains: BASE_CHAINS,
-    pollPeriodMs: o.driftCheckPeriodMs,
+    pollPeriodMs: config.driftCheckPeriodMs,
     logger: log,
     onDrift: (what) => restore(what),
   });
-  // Takeover from upstream kube-proxy (on unless --remove-upstream-rules=false): its nftables
-  // tables go in our first full transaction; its iptables chains right after it succeeded.
+  // Takeover from upstream kube-proxy (unless --remove-upstream-rules=false): its nftables tables
+  // go in our first full transaction; its iptables chains right after that succeeded.
   let iptablesCleanup: Promise<unknown> | undefined;
-  const runner = o.removeUpstreamRules === false ? drift.runner : new TakeoverNftRunner({
+  const runner = !config.removeUpstreamRules ? drift.runner : new TakeoverNftRunner({
     inner: drift.runner,
     logger: log,
-    ownTable: o.tableName,
+    ownTable: config.tableName,
     onTakenOver: () => iptablesCleanup = removeIptablesLeftovers({ logger: log }),
   });
-  const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
-  const health = new ProxyHealth({ healthTimeoutMs: 2 * o.syncPeriodMs });
-  const servers: HttpServerHandle[] = [];
+  const servers: RetryingServer<StoppableServer>[] = [];
 
-  const healthzAddr = parseBindAddress(o.healthzBindAddress);
-  if (healthzAddr) {
-    servers.push(startHealthzServer({ ...healthzAddr, health, nodeName, metrics, logger: log }));
-    log.info("Serving health checks", { address: o.healthzBindAddress });
-  }
-  const metricsAddr = parseBindAddress(o.metricsBindAddress);
-  if (metricsAddr) {
-    servers.push(startMetricsServer({ ...metricsAddr, registry: metrics.registry, logger: log }));
-    log.info("Serving metrics", { address: o.metricsBindAddress });
-  }
-
-  // Source.
-  let stopSource: () => Promise<void> | void;
-  if (o.manifests) {
-    const src = await startManifestSource(o.manifests, state, log);
-    stopSource = () => src.stop();
-    log.info("Reading objects from manifests", { path: o.manifests });
-  } else {
-    // Loaded only in API-server mode: @kubernetes/client-node costs ~90 MB of memory.
-    const { startApiServerSource } = await import("../source/apiserver/mod.ts");
-    const src = startApiServerSource({
-      kubeconfigPath: o.kubeconfig || undefined,
-      master: o.master || undefined,
-      nodeName,
-      state,
+  let stopWith!: (r: StopReason) => void;
+  const stopped = new Promise<StopReason>((resolve) => (stopWith = resolve));
+  const onSignal = (sig: Deno.Signal) => () => {
+    log.info("Stopping; the rules stay in place", { signal: sig });
+    stopWith({ code: 0 });
+  };
+  const signals: [Deno.Signal, () => void][] = [
+    ["SIGTERM", onSignal("SIGTERM")],
+    ["SIGINT", onSignal("SIGINT")],
+  ];
+  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  const watcher = config.configFile && options.configText !== undefined
+    ? watchConfigFile({
+      file: config.configFile,
+      text: options.configText,
+      check: options.checkConfig ?? (() => Promise.resolve()),
       logger: log,
-    });
-    stopSource = () => src.stop();
-    log.info("Waiting for the first list of every watched kind");
-    await src.synced;
-  }
-
-  const proxier = new Proxier({ state, settings, runner, logger: log });
-  const healthChecks = new HealthCheckNodePorts({
-    proxyHealthy: () => health.isHealthy(),
-    nodeName,
-    logger: log,
-  });
-  const conntrack = o.conntrackCleanup
-    ? new ConntrackReconciler({
-      table: openConntrackTable({ logger: log }),
-      logger: log,
-      onResult: (r) => {
-        metrics.conntrackEntriesDeleted(r.deletedByFamily[4], "IPv4");
-        metrics.conntrackEntriesDeleted(r.deletedByFamily[6], "IPv6");
+      onChange(change) {
+        if (change.valid) {
+          log.info("The configuration file changed; exiting so that the proxy restarts with it", {
+            file: config.configFile,
+          });
+          stopWith({ code: EXIT_CONFIG_CHANGED });
+        } else {
+          log.error("The configuration file changed and is invalid; exiting", {
+            file: config.configFile,
+            error: change.error.message,
+          });
+          stopWith({ code: EXIT_CONFIG_INVALID });
+        }
       },
     })
     : undefined;
 
-  const loop = new SyncLoop({
-    syncer: proxier,
-    logger: log,
-    minSyncPeriodMs: o.minSyncPeriodMs,
-    syncPeriodMs: o.syncPeriodMs,
-    fullSyncPeriodMs: o.fullSyncPeriodMs,
-    onQueued: (now) => {
-      health.queued(now);
-      metrics.queued(now);
-    },
-    onSynced: (r) => {
-      const now = Date.now();
-      health.synced(now);
-      health.syncNode((state.get("Node", nodeName) as Node | undefined) ?? null);
-      metrics.synced(now);
-      if (r.kind === "full" || r.kind === "partial") {
-        metrics.observeSync(r.kind, r.durationMs / 1000);
-      }
-      metrics.serviceChanged(r.pending.serviceChanges);
-      metrics.endpointsChanged(r.pending.endpointChanges);
-      if (r.pending.oldestChangeAt !== undefined) {
-        metrics.networkProgrammed(r.pending.triggerTimes, now);
-      }
-      metrics.setNoLocalEndpoints(proxier.noLocalEndpoints());
-      healthChecks.update(proxier.healthCheckNodePorts()).catch((e) =>
-        log.error("Health check servers", { error: e.message })
+  let source: Awaited<ReturnType<typeof startClusterSource>> | undefined;
+  let loop: SyncLoop | undefined;
+  let proxier: Proxier | undefined;
+  let healthChecks: HealthCheckNodePorts | undefined;
+  let conntrack: ConntrackReconciler | undefined;
+  try {
+    const serve = async (
+      name: string,
+      serving: string,
+      addr: ProxyConfig["healthzBindAddress"],
+      start: (a: { hostname: string; port: number }) => StoppableServer,
+    ) => {
+      if (!addr) return;
+      const address = formatHostPort(addr);
+      servers.push(
+        await startServerWithRetry({
+          name,
+          address,
+          start: () => start(addr),
+          hardFail: config.bindAddressHardFail,
+          logger: log,
+          retryMs: options.serverRetryMs,
+        }),
       );
-      // After every sync that changed the ruleset (the first one too, which covers a restart).
-      if (conntrack && r.kind !== "none" && r.kind !== "garbage") {
-        conntrack.request(proxier.udpServicePorts().map(toReconcilerState));
+      log.info(serving, { address });
+    };
+    await serve(
+      "health check server",
+      "Serving health checks",
+      config.healthzBindAddress,
+      (a) => startHealthzServer({ ...a, health, nodeName, metrics, logger: log }),
+    );
+    await serve(
+      "metrics server",
+      "Serving metrics",
+      config.metricsBindAddress,
+      (a) => startMetricsServer({ ...a, registry: metrics.registry, logger: log }),
+    );
+
+    source = await startClusterSource(config, { logger: log, watch: true });
+    log.info("Reading objects", { from: source.description });
+    const first = await Promise.race([source.synced.then(() => undefined), stopped]);
+    if (first) return first.code;
+    const state = source.state;
+
+    const p = proxier = new Proxier({ state, settings, runner, logger: log });
+    const hc = healthChecks = new HealthCheckNodePorts({
+      addresses: [],
+      proxyHealthy: () => health.isHealthy(),
+      nodeName,
+      logger: log,
+    });
+    const ct = conntrack = config.conntrackCleanup
+      ? new ConntrackReconciler({
+        table: openConntrackTable({ logger: log }),
+        logger: log,
+        onResult: (r) => {
+          for (const f of [4, 6] as const) {
+            metrics.conntrackReconciled(familyName(f), {
+              seconds: r.durationMs / 1000,
+              deleted: r.deletedByFamily[f],
+            });
+          }
+        },
+      })
+      : undefined;
+    const l = loop = new SyncLoop({
+      syncer: p,
+      logger: log,
+      minSyncPeriodMs: config.minSyncPeriodMs,
+      syncPeriodMs: config.syncPeriodMs,
+      fullSyncPeriodMs: config.fullSyncPeriodMs,
+      onQueued: (now) => {
+        health.queued(now);
+        metrics.queued(now);
+      },
+      onSynced: (r) => {
+        const now = Date.now();
+        health.synced(now);
+        health.syncNode((state.get("Node", nodeName) as Node | undefined) ?? null);
+        metrics.synced(now);
+        recordSync(metrics, r, now);
+        for (const f of [4, 6] as const) {
+          metrics.setServicePortsWithoutLocalEndpoints(familyName(f), p.noLocalEndpoints(f));
+        }
+        const quarantined = [...p.skippedServices()].filter(([, why]) => why === "quarantined")
+          .map(([k]) => k);
+        health.setQuarantinedServices(quarantined);
+        metrics.setQuarantinedServices(quarantined.length);
+        metrics.setServicesOverLimit(
+          [...p.skippedServices().values()].filter((why) => why === "too-large").length,
+        );
+        metrics.setInvalidObjects(Object.fromEntries(p.invalidObjects()));
+        metrics.setRefusedServiceAddresses({ ...p.refusedAddresses() });
+        hc.setAddresses(p.nodePortAddresses());
+        hc.update(p.healthCheckNodePorts()).catch((e) =>
+          log.error("Health check servers", { error: e.message })
+        );
+        // After every sync that changed the ruleset (the first one too, which covers a restart).
+        if (ct && (r.kind === "full" || r.kind === "partial")) {
+          ct.request(p.udpServicePorts().map(toReconcilerState));
+        }
+      },
+      onFailed: () => {
+        health.syncFailed();
+        metrics.syncFailed();
+      },
+    });
+    restore = (what) => {
+      log.warn("The proxy's table was changed behind its back; restoring it", { change: what });
+      for (const f of ["ip", "ip6"] as const) {
+        if (what.includes(`${f} ${config.tableName}`)) metrics.driftRestored(familyOf(f));
       }
-    },
-    onFailed: () => {
-      health.syncFailed();
-      metrics.syncFailed();
-    },
-  });
-  loop.start();
+      p.requestFull({ relist: true });
+      l.request(0);
+    };
+    l.start();
 
-  restore = (what) => {
-    log.warn("The proxy's table was changed behind its back; restoring it", { change: what });
-    metrics.driftRestored();
-    proxier.requestFull({ relist: true });
-    loop.request(0);
-  };
+    return (await stopped).code;
+  } finally {
+    watcher?.stop();
+    for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+    loop?.stop();
+    await loop?.whenIdle();
+    await drift.stop();
+    await conntrack?.close();
+    await iptablesCleanup;
+    await source?.stop();
+    await healthChecks?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
+    proxier?.tracker.close();
+    nft.close();
+  }
+}
 
-  const stopped = new Promise<string>((resolve) => {
-    const on = (sig: Deno.Signal) => Deno.addSignalListener(sig, () => resolve(sig));
-    on("SIGTERM");
-    on("SIGINT");
-  });
-  const sig = await stopped;
-  log.info("Stopping; the rules stay in place", { signal: sig });
-  await drift.stop();
-  await conntrack?.close();
-  await iptablesCleanup;
-  loop.stop();
-  await loop.whenIdle();
-  await stopSource();
-  await healthChecks.stop();
-  await Promise.all(servers.map((s) => s.stop()));
-  proxier.tracker.close();
-  nft.close();
-  return 0;
+function familyName(f: 4 | 6): IpFamily {
+  return f === 4 ? "IPv4" : "IPv6";
+}
+
+function familyOf(word: "ip" | "ip6"): IpFamily {
+  return word === "ip" ? "IPv4" : "IPv6";
+}
+
+/** The sync metrics of one sync. */
+function recordSync(metrics: ProxyMetrics, r: SyncResult, now: number): void {
+  if (r.kind === "full" || r.kind === "partial") {
+    metrics.observeSync(r.kind, r.durationMs / 1000);
+    metrics.observeNftApply(r.kind, r.applyMs / 1000);
+  } else if (r.kind === "garbage") metrics.observeNftApply("cleanup", r.applyMs / 1000);
+  metrics.serviceChanged(r.pending.serviceChanges);
+  metrics.endpointsChanged(r.pending.endpointChanges);
+  for (const f of [4, 6] as const) {
+    const times = r.pending.triggerTimes.filter((t) => t.family === f).map((t) => t.at);
+    if (times.length > 0) metrics.networkProgrammed(times, now, familyName(f));
+  }
 }
 
 function toReconcilerState(p: UdpServicePort): UdpServicePortState {

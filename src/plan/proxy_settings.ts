@@ -36,7 +36,7 @@ export interface ProxySettings {
    * Addresses of this host's interfaces (NodePort addresses must be local); when unknown, the
    * Node's addresses stand in for them.
    */
-  localAddresses?: IpAddr[];
+  localAddresses?: IpAddr[] | (() => IpAddr[]);
   /** `--bind-address`: overrides the Node's primary IP of its family. */
   nodeIPOverride?: IpAddr[];
   /** Most clients remembered per endpoint of a ClientIP-affinity Service. @default 65536 */
@@ -68,8 +68,9 @@ export function familyContexts(
   serviceCIDRs: Cidr[],
 ): FamilyContext[] {
   const detector = detectorFor(s, node);
+  const local = typeof s.localAddresses === "function" ? s.localAddresses() : s.localAddresses;
   return ([4, 6] as Family[]).map((family) => {
-    const sel = nodePortAddresses(node, s.localAddresses, s.nodePortAddresses, family, {
+    const sel = nodePortAddresses(node, local, s.nodePortAddresses, family, {
       bindAddress: s.nodeIPOverride?.find((ip) => ip.family === family),
     });
     // Without the Node object there is no primary address yet: serve no NodePorts rather than

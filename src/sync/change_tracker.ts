@@ -20,8 +20,8 @@ export interface PendingChanges {
   endpointChanges: number;
   /** Time (ms) of the oldest change not yet synced, or undefined. */
   oldestChangeAt?: number;
-  /** EndpointSlice `last-change-trigger-time` annotations (epoch ms) of the changes. */
-  triggerTimes: number[];
+  /** EndpointSlice `last-change-trigger-time` annotations (epoch ms) of the changes, with the slice's family. */
+  triggerTimes: { at: number; family: 4 | 6 }[];
 }
 
 /** Annotation the EndpointSlice controller sets to the time of the change that triggered it. */
@@ -114,6 +114,7 @@ export class ChangeTracker {
         p.serviceChanges++;
         break;
       case "EndpointSlice":
+        this.#noteTrigger(c.current as EndpointSlice | undefined);
         this.#indexSlice(
           c.key,
           c.previous as EndpointSlice | undefined,
@@ -129,6 +130,15 @@ export class ChangeTracker {
         break;
     }
     for (const cb of this.#listeners) cb();
+  }
+
+  /** Records the slice's trigger time (for the network programming latency), when it has one. */
+  #noteTrigger(slice: EndpointSlice | undefined): void {
+    const text = slice?.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION];
+    if (typeof text !== "string") return;
+    const at = Date.parse(text);
+    const family = slice?.addressType === "IPv6" ? 6 : slice?.addressType === "IPv4" ? 4 : 0;
+    if (Number.isFinite(at) && family !== 0) this.#pending.triggerTimes.push({ at, family });
   }
 
   #indexSlice(

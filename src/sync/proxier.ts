@@ -44,6 +44,8 @@ import { findRejected } from "./bisect.ts";
 export interface SyncResult {
   kind: "full" | "partial" | "garbage" | "none";
   durationMs: number;
+  /** Time of the nft transaction alone (0 when nothing was applied). */
+  applyMs: number;
   operations: number;
   services: number;
   pending: PendingChanges;
@@ -140,14 +142,26 @@ export class Proxier {
     return out;
   }
 
-  /** Number of service ports whose Local policy has no local endpoint (but some elsewhere), by policy. */
-  noLocalEndpoints(): { internal: number; external: number } {
-    let internal = 0, external = 0;
+  /** Service ports of `family` whose Local policy has no local endpoint (but some elsewhere), by policy. */
+  noLocalEndpoints(family: 4 | 6): { internal: number; external: number } {
+    const out = { internal: 0, external: 0 };
     for (const f of this.#facts.values()) {
-      internal += f.noLocalEndpoints.internal.length;
-      external += f.noLocalEndpoints.external.length;
+      for (const n of f.noLocalEndpoints) if (n.family === family) out[n.policy]++;
     }
-    return { internal, external };
+    return out;
+  }
+
+  /**
+   * Where health-check node ports listen: this node's NodePort addresses of each family, or
+   * the family's wildcard when NodePorts are served on every local address.
+   */
+  nodePortAddresses(): string[] {
+    const out: string[] = [];
+    for (const f of this.#plan?.families ?? []) {
+      if (f.ctx.nodePortAll) out.push(f.ctx.family === 4 ? "0.0.0.0" : "::");
+      else out.push(...f.ctx.nodePortIPs.map((ip) => ip.text));
+    }
+    return out;
   }
 
   /** Every programmed UDP service port with its serving endpoints (for conntrack cleanup). */
@@ -188,7 +202,8 @@ export class Proxier {
   /** Applies pending changes to the plan and returns the script to run (without running it). */
   prepare(): { script: Script; kind: "full" | "partial"; pending: PendingChanges } {
     const pending = this.tracker.take();
-    if (pending.nodeChanged || pending.serviceCidrsChanged || !this.#plan) {
+    // A full sync also re-reads what the contexts depend on (e.g. this host's addresses).
+    if (pending.nodeChanged || pending.serviceCidrsChanged || this.#needFull || !this.#plan) {
       const contexts = this.#contexts(pending.services);
       const key = contextKey(contexts);
       if (key !== this.#contextsKey || !this.#plan) {
@@ -263,9 +278,11 @@ export class Proxier {
     if (this.#relist && (this.#needFull || !this.#plan)) await this.#adoptTables();
     const { script, kind, pending } = this.prepare();
     const services = this.#plan!.families[0].serviceCount;
+    let applyMs = 0;
     const result = (k: SyncResult["kind"], operations: number): SyncResult => ({
       kind: k,
       durationMs: this.#now() - start,
+      applyMs,
       operations,
       services,
       pending,
@@ -275,8 +292,10 @@ export class Proxier {
       return result("none", 0);
     }
     const inPlace = this.#plan!.families.every((f) => f.kernelObjects !== undefined);
+    const applyStart = this.#now();
     try {
       await this.#runner.apply(script.text);
+      applyMs = this.#now() - applyStart;
     } catch (e) {
       this.tracker.restore(pending);
       this.#needFull = true;
@@ -307,9 +326,11 @@ export class Proxier {
       throw e;
     }
     this.#plan.applied("garbage");
+    const durationMs = this.#now() - start;
     return {
       kind: "garbage",
-      durationMs: this.#now() - start,
+      durationMs,
+      applyMs: durationMs,
       operations: script.operations,
       services: this.#plan.families[0].serviceCount,
       pending: this.tracker.take(),

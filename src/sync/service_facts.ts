@@ -39,8 +39,11 @@ export interface UdpServicePort {
 /** The facts of one Service. */
 export interface ServiceFacts {
   healthCheck?: HealthCheckTarget;
-  /** Service ports (ids) whose internal / external Local policy has no local endpoint but some elsewhere. */
-  noLocalEndpoints: { internal: string[]; external: string[] };
+  /**
+   * Service ports whose internal / external Local policy has no local endpoint but some
+   * elsewhere, per family (counted as upstream's `no_local_endpoints_total`).
+   */
+  noLocalEndpoints: { family: Family; policy: "internal" | "external"; portId: string }[];
   udp: UdpServicePort[];
 }
 
@@ -50,16 +53,19 @@ export function serviceFacts(
   endpoints: EndpointsByPort,
   decisions: readonly ServiceDecisions[],
 ): ServiceFacts {
-  const facts: ServiceFacts = { noLocalEndpoints: { internal: [], external: [] }, udp: [] };
+  const facts: ServiceFacts = { noLocalEndpoints: [], udp: [] };
   const localIPs = new Set<string>();
   for (const sp of ports) {
-    let internalNoLocal = false, externalNoLocal = false;
     for (const d of decisions) {
       const p = d.get(sp.id);
       if (!p) continue;
       for (const ep of p.categorized.local ?? []) if (ep.ready) localIPs.add(ep.ip.text);
-      if (sp.internalPolicyLocal && p.internal.action === "drop") internalNoLocal = true;
-      if (sp.externalPolicyLocal && p.external?.action === "drop") externalNoLocal = true;
+      if (sp.internalPolicyLocal && p.internal.action === "drop") {
+        facts.noLocalEndpoints.push({ family: p.family, policy: "internal", portId: sp.id });
+      }
+      if (sp.externalPolicyLocal && p.external?.action === "drop") {
+        facts.noLocalEndpoints.push({ family: p.family, policy: "external", portId: sp.id });
+      }
       if (sp.protocol === "udp") {
         const all = endpoints.get(portKey(sp.protocol, sp.portName)) ?? [];
         facts.udp.push({
@@ -73,8 +79,6 @@ export function serviceFacts(
         });
       }
     }
-    if (internalNoLocal) facts.noLocalEndpoints.internal.push(sp.id);
-    if (externalNoLocal) facts.noLocalEndpoints.external.push(sp.id);
   }
   const hc = ports.find((sp) => sp.healthCheckNodePort > 0);
   if (hc) {

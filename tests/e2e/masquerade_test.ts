@@ -67,8 +67,9 @@ const MODES: Mode[] = [
     expect: { client: "masq", routed: "kept", remote: "masq", ext1: "masq", node: "masq" },
   },
   {
+    // With --config the file's settings win over flags (as kube-proxy): clusterCIDR is in it.
     name: "--config nftables.masqueradeBit 5: mark 0x00000020, masquerading still works",
-    args: ["--cluster-cidr", "10.244.0.0/16", "--config", "CONFIG"],
+    args: ["--config", "CONFIG"],
     expect: { client: "kept", routed: "kept", remote: "kept", ext1: "masq", node: "masq" },
     mark: "0x00000020",
   },
@@ -127,7 +128,7 @@ Deno.test({
       await Deno.writeTextFile(
         config,
         "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n" +
-          "nftables:\n  masqueradeBit: 5\n",
+          "mode: nftables\nclusterCIDR: 10.244.0.0/16\nnftables:\n  masqueradeBit: 5\n",
       );
       const webs = ["web-1", "web-2"].map((p) => ({ ip: topo.podIp(p) }));
       await writeManifest(`${manifests}/cluster.json`, [
