@@ -103,6 +103,8 @@ const SYMBOLS = {
   accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
+  // Deno.UnsafePointerView needs an unscoped --allow-ffi; copying through libc does not.
+  memcpy: { parameters: ["buffer", "pointer", "usize"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -134,8 +136,9 @@ function openLibc(paths: readonly string[]): { lib: Libc; path: string } {
 }
 
 function errno(lib: Libc): number {
-  const p = lib.symbols.__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+  const out = new Int32Array(1);
+  lib.symbols.memcpy(out, lib.symbols.__errno_location(), 4n);
+  return out[0];
 }
 
 /** `struct sockaddr_un` of an abstract address: family, a NUL, then the name (no terminator). */
@@ -233,7 +236,14 @@ export function acquireInstanceLock(options: InstanceLockOptions = {}): Instance
     throw e;
   }
   const held = fd;
-  const timer = setInterval(() => drain(lib, held), DRAIN_INTERVAL_MS);
+  const timer = setInterval(() => {
+    try {
+      drain(lib, held);
+    } catch {
+      // Never let the lock take the proxy down; undrained probes only hide our pid.
+      clearInterval(timer);
+    }
+  }, DRAIN_INTERVAL_MS);
   Deno.unrefTimer(timer); // the lock must not keep the process alive
   let released = false;
   const release = () => {

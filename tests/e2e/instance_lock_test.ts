@@ -1,0 +1,131 @@
+/**
+ * The instance lock between real processes: two holders in one network
+ * namespace, another namespace, and a SIGKILLed holder. Each process runs with
+ * only the FFI permission of the C library, as the deployed proxy does.
+ */
+
+import { strict as assert } from "node:assert";
+import { isRoot } from "../support/eventually.ts";
+import { defaultLibcPaths } from "../../src/host/instance_lock.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Takes the default lock, prints `{"locked": pid}` and waits; or prints the error and exits 3. */
+const HOLDER = `
+import { acquireInstanceLock } from "${ROOT}src/host/instance_lock.ts";
+try {
+  acquireInstanceLock();
+  console.log(JSON.stringify({ locked: Deno.pid }));
+  setInterval(() => {}, 60_000);
+} catch (e) {
+  console.log(JSON.stringify({ error: e.name, message: e.message, holderPid: e.holderPid }));
+  Deno.exit(3);
+}
+`;
+
+interface Holder {
+  child: Deno.ChildProcess;
+  /** The first line the process printed. */
+  first: Promise<Record<string, unknown>>;
+}
+
+async function addNamespace(): Promise<string> {
+  const name = `kp-lock-${crypto.randomUUID().slice(0, 8)}`;
+  const r = await new Deno.Command("ip", { args: ["netns", "add", name] }).output();
+  assert.ok(r.success, `ip netns add ${name}`);
+  return name;
+}
+
+function startHolder(ns: string, script: string, libc: string): Holder {
+  const child = new Deno.Command("ip", {
+    args: [
+      "netns",
+      "exec",
+      ns,
+      Deno.execPath(),
+      "run",
+      "--no-prompt",
+      `--allow-read=${ROOT}`,
+      `--allow-ffi=${libc}`,
+      script,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const first = (async () => {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    reader.releaseLock();
+    return JSON.parse(text.split("\n")[0]) as Record<string, unknown>;
+  })();
+  return { child, first };
+}
+
+async function stop(h: Holder | undefined): Promise<void> {
+  if (!h) return;
+  try {
+    h.child.kill("SIGKILL");
+  } catch { /* gone */ }
+  await h.child.status;
+  await h.child.stdout.cancel().catch(() => {});
+}
+
+Deno.test({
+  name:
+    "instance lock: a second holder in the namespace refuses, naming the first; SIGKILL frees it",
+  ignore: !isRoot("instance lock e2e"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const libc = defaultLibcPaths().find((p) => {
+      try {
+        return Deno.statSync(p).isFile;
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(libc, "a libc.so.6 at one of the default paths");
+    const dir = await Deno.makeTempDir({ prefix: "kp-lock-" });
+    const script = `${dir}/holder.ts`;
+    await Deno.writeTextFile(script, HOLDER);
+    const nsA = await addNamespace();
+    const nsB = await addNamespace();
+    const holders: Holder[] = [];
+    const start = (ns: string) => {
+      const h = startHolder(ns, script, libc!);
+      holders.push(h);
+      return h;
+    };
+    try {
+      const first = start(nsA);
+      const firstPid = (await first.first).locked;
+      assert.equal(typeof firstPid, "number", "the first holder takes the lock");
+
+      const second = start(nsA);
+      const refused = await second.first;
+      assert.equal((await second.child.status).code, 3);
+      assert.equal(refused.error, "InstanceLockHeldError");
+      assert.equal(refused.holderPid, firstPid);
+      assert.match(String(refused.message), new RegExp(`pid ${firstPid}\\b`));
+
+      const elsewhere = start(nsB);
+      assert.equal(typeof (await elsewhere.first).locked, "number", "another namespace is free");
+
+      first.child.kill("SIGKILL");
+      await first.child.status;
+      const after = start(nsA);
+      assert.equal(typeof (await after.first).locked, "number", "free again after SIGKILL");
+    } finally {
+      for (const h of holders) await stop(h);
+      for (const ns of [nsA, nsB]) {
+        await new Deno.Command("ip", { args: ["netns", "del", ns] }).output();
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
