@@ -6,6 +6,9 @@
 
 import { strict as assert } from "node:assert";
 import { isRoot } from "../support/eventually.ts";
+import { summarize, Topology } from "../support/netns/mod.ts";
+import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
+import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { defaultLibcPaths } from "../../src/host/instance_lock.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -125,6 +128,72 @@ Deno.test({
       for (const ns of [nsA, nsB]) {
         await new Deno.Command("ip", { args: ["netns", "del", ns] }).output();
       }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/**
+ * The daemon with the lock wired in (src/cli/run_proxy.ts, before any server
+ * or rule; see the deploy branch's report). Until then this test is skipped:
+ * set KUBE_NFT_PROXY_LOCK_WIRED=1 to run it.
+ */
+Deno.test({
+  name: "two proxies in one namespace: the second refuses naming the first and leaves its rules",
+  ignore: !isRoot("instance lock daemon e2e") || Deno.env.get("KUBE_NFT_PROXY_LOCK_WIRED") !== "1",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const topo = await Topology.create({
+      pods: [{ name: "web-1" }, { name: "client", server: false }],
+      dualStack: false,
+    });
+    const dir = await Deno.makeTempDir({ prefix: "kp-lock-daemon-" });
+    const objects = [
+      node("node", [topo.nodeIp(4)], ["10.244.1.0/24"]),
+      service("web", ["10.96.0.10"], [{ name: "http", port: 80 }]),
+      endpointSlice("web-x", "web", 4, [{ name: "http", port: 80 }], [{ ip: topo.podIp("web-1") }]),
+    ];
+    const procs: ProxyProcess[] = [];
+    const start = () => {
+      const p = ProxyProcess.start(topo.nsName("node"), ["--manifests", dir, ...TEST_PROXY_FLAGS]);
+      procs.push(p);
+      return p;
+    };
+    try {
+      await writeManifest(`${dir}/cluster.json`, objects);
+      const first = start();
+      await first.waitForSyncs(1);
+      const rules = await topo.listRuleset();
+
+      const second = start();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const status = await Promise.race([
+        second.exited(),
+        new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 10_000)),
+      ]);
+      clearTimeout(timer);
+      assert.ok(status, `the second proxy did not exit:\n${second.lines.join("\n")}`);
+      assert.notEqual(status.code, 0);
+      const log = second.lines.join("\n");
+      assert.match(
+        log,
+        new RegExp(`another kube-nft-proxy is running .*pid ${first.child.pid}\\b`),
+      );
+      assert.equal(await topo.listRuleset(), rules, "the first proxy's rules are left alone");
+      assert.equal(second.syncs, 0);
+
+      first.child.kill("SIGKILL");
+      await first.exited();
+      const third = start();
+      await third.waitForSyncs(1);
+      const s = summarize(
+        await topo.probe({ from: "client", to: "10.96.0.10", port: 80, count: 5 }),
+      );
+      assert.deepEqual([...s.pods], ["web-1"]);
+    } finally {
+      for (const p of procs) await p.stop();
+      await topo.destroy();
       await Deno.remove(dir, { recursive: true });
     }
   },
