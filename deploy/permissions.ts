@@ -74,8 +74,10 @@ export interface SitePermissions {
    */
   readPaths: readonly string[];
   /**
-   * Where health-check node ports listen: the node's addresses (IPv6 in
-   * brackets). Granted with every port (see the module notes).
+   * Where health-check node ports listen (IPv6 in brackets), granted with
+   * every port (see the module notes): the node's primary addresses with the
+   * default `--nodeport-addresses=primary`, the wildcards when it selects
+   * every address. Deno matches the address a server binds exactly.
    * @default ["0.0.0.0", "[::]"]
    */
   nodeAddresses?: readonly string[];
