@@ -1,32 +1,50 @@
 /**
  * Builds the shipped program.
  * - `bundle`: dist/kube-proxy.js, one file that `deno run` executes, with the
- *   git commit stamped in (for `--version`).
- * - `compile`: bundle, then `deno compile` it for x86_64 and aarch64 Linux
- *   with the minimal permission set. `deno compile` needs the `denort`
- *   runtime of each target; where it cannot be downloaded, set `DENORT_BIN`
- *   to a local denort of the host's target (only that target is built then).
+ *   git commit stamped in (for `--version`). Its first line runs it with the
+ *   CLI permission set of deploy/permissions.ts; the systemd unit and the
+ *   DaemonSet run it with the daemon's scoped set instead.
+ * - `compile [FLAGS...]`: bundle, then `deno compile` it for x86_64 and
+ *   aarch64 Linux. A compiled binary keeps the permissions it was compiled
+ *   with: the CLI set, or the Deno permission FLAGS given (e.g. the daemon's
+ *   set for one site). `deno compile` needs the `denort` runtime of each
+ *   target; where it cannot be downloaded, set `DENORT_BIN` to a local denort
+ *   of the host's target (only that target is built then).
  *
  * @module
  */
 
+import {
+  CLI_PERMISSIONS,
+  MAX_SHEBANG_LENGTH,
+  shebangLine,
+  V8_FLAGS,
+} from "../deploy/permissions.ts";
+
+export { V8_FLAGS };
+
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /**
- * V8 tuning the proxy ships with: a smaller young generation keeps the peak
- * memory of a full sync at 10k Services about 50 MB lower at no measurable
- * CPU cost (`deno task bench`, section e).
+ * The unscoped set `scripts/bench` runs main.ts with (it reads generated
+ * manifests from a temporary directory). Not shipped: the bundle carries
+ * {@linkcode CLI_PERMISSIONS}, deployments the daemon's scoped set.
  */
-export const V8_FLAGS = ["--v8-flags=--max-semi-space-size=8"];
-
-/** The permissions the proxy needs, and nothing more. */
 export const PERMISSIONS = [
   "--allow-run=nft,conntrack",
   "--allow-net",
   "--allow-read",
   "--allow-env",
-  "--allow-sys=hostname,osRelease,networkInterfaces",
+  "--allow-sys=hostname,networkInterfaces",
 ];
+
+/** Raised when the build cannot produce a correct artifact. */
+export class BuildError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BuildError";
+  }
+}
 
 async function sh(
   cmd: string,
@@ -53,16 +71,29 @@ async function bundle(): Promise<string> {
   await Deno.mkdir(`${ROOT}dist`, { recursive: true });
   const out = `${ROOT}dist/kube-proxy.js`;
   const r = await sh(Deno.execPath(), ["bundle", "--quiet", "--output", out, "main.ts"]);
-  if (!r.ok) throw new Error(`deno bundle failed:\n${r.out}`);
+  if (!r.ok) throw new BuildError(`deno bundle failed:\n${r.out}`);
   const commit = await gitCommit();
   const text = await Deno.readTextFile(out);
-  const header = "#!/usr/bin/env -S deno run " + [...PERMISSIONS, ...V8_FLAGS].join(" ") + "\n";
-  await Deno.writeTextFile(out, header + text.replaceAll("__GIT_COMMIT__", commit));
+  const header = shebangLine();
+  // Linux silently cuts a longer #! line, and with it the last permission flags.
+  if (header.length > MAX_SHEBANG_LENGTH) {
+    throw new BuildError(
+      `the #! line is ${header.length} bytes; Linux reads only ${MAX_SHEBANG_LENGTH}: ${header}`,
+    );
+  }
+  await Deno.writeTextFile(out, `${header}\n${text.replaceAll("__GIT_COMMIT__", commit)}`);
+  await Deno.chmod(out, 0o755);
   console.log(`dist/kube-proxy.js (commit ${commit})`);
   return out;
 }
 
-async function compile(): Promise<number> {
+async function compile(flags: string[]): Promise<number> {
+  const bad = flags.find((f) => !/^--(allow|deny|ignore)-[a-z]+(=|$)|^--no-prompt$/.test(f));
+  if (bad !== undefined) {
+    console.error(`compile: ${JSON.stringify(bad)} is not a Deno permission flag`);
+    return 2;
+  }
+  const permissions = flags.length > 0 ? flags : [...CLI_PERMISSIONS];
   const js = await bundle();
   const denort = Deno.env.get("DENORT_BIN");
   const targets = denort
@@ -79,7 +110,8 @@ async function compile(): Promise<number> {
     const r = await sh(Deno.execPath(), [
       "compile",
       "--no-check",
-      ...PERMISSIONS,
+      ...permissions,
+      ...V8_FLAGS,
       "--target",
       target,
       "--output",
@@ -104,9 +136,9 @@ async function compile(): Promise<number> {
 if (import.meta.main) {
   const what = Deno.args[0] ?? "bundle";
   if (what === "bundle") await bundle();
-  else if (what === "compile") Deno.exit(await compile());
+  else if (what === "compile") Deno.exit(await compile(Deno.args.slice(1)));
   else {
-    console.error("usage: build.ts bundle|compile");
+    console.error("usage: build.ts bundle | compile [DENO PERMISSION FLAGS...]");
     Deno.exit(2);
   }
 }

@@ -60,7 +60,11 @@ export async function runProxy(
   options: RunProxyOptions = {},
 ): Promise<number> {
   const nodeName = config.nodeName;
-  await applyConntrackSysctls(config.conntrack, { logger: log });
+  // A deployment that runs `--init-only` apart (with write access to /proc/sys) gives the daemon
+  // no write permission at all: then the sysctls are that step's job, not a warning here.
+  const mayWrite = Deno.permissions.querySync({ name: "write", path: "/proc/sys/net/netfilter" });
+  if (mayWrite.state === "granted") await applyConntrackSysctls(config.conntrack, { logger: log });
+  else log.v(2).info("No write access to /proc/sys; conntrack sysctls are left to --init-only");
   const settings = proxySettingsFrom(config);
   const metrics = new ProxyMetrics({ ipFamilies: ["IPv4", "IPv6"] });
   const health = new ProxyHealth({

@@ -41,7 +41,8 @@ export interface RetryingServer<S extends StoppableServer> {
 /**
  * Starts the server. The first attempt is made before this resolves.
  *
- * @throws the start error when `hardFail` is set and the first attempt fails.
+ * @throws the start error when `hardFail` is set and the first attempt fails, or when the
+ * process lacks the permission to listen there (Deno's `--allow-net`).
  */
 export async function startServerWithRetry<S extends StoppableServer>(
   o: ServerRetryOptions<S>,
@@ -64,7 +65,8 @@ export async function startServerWithRetry<S extends StoppableServer>(
       }
     } catch (e) {
       failures++;
-      if (o.hardFail) throw e;
+      // A missing permission is a deployment error, not a busy port: waiting will not fix it.
+      if (o.hardFail || isPermissionError(e)) throw e;
       o.logger.error(`Cannot start the ${o.name}; retrying`, {
         address: o.address,
         error: (e as Error).message,
@@ -87,4 +89,14 @@ export async function startServerWithRetry<S extends StoppableServer>(
       await server?.stop();
     },
   };
+}
+
+/** Whether `e` (or its cause) is Deno's refusal of a permission. */
+function isPermissionError(e: unknown): boolean {
+  for (let x = e; x instanceof Error; x = x.cause) {
+    if (x instanceof Deno.errors.NotCapable || x instanceof Deno.errors.PermissionDenied) {
+      return x instanceof Deno.errors.NotCapable || /--allow-/.test(x.message);
+    }
+  }
+  return false;
 }

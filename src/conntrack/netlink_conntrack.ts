@@ -10,6 +10,7 @@
  */
 
 import { ConntrackError } from "./errors.ts";
+import { CMemory, openLibrary } from "../host/c_library.ts";
 import type { ConntrackFlow, FlowFamily } from "./flow.ts";
 import type { ConntrackTable, DeleteResult } from "./table.ts";
 import {
@@ -48,6 +49,7 @@ export interface NetlinkConntrackOptions {
 export class NetlinkConntrack implements ConntrackTable {
   readonly name = "netlink";
   #lib: Libc;
+  #memory!: CMemory;
   #fd: number;
   #seq = Math.floor(Math.random() * 0x7fffffff);
   #buf = new Uint8Array(256 * 1024);
@@ -65,7 +67,10 @@ export class NetlinkConntrack implements ConntrackTable {
       throw new RangeError("Cannot open conntrack: 'batchSize' must be >= 1");
     }
     try {
-      this.#lib = Deno.dlopen(options.libc ?? "libc.so.6", SYMBOLS);
+      this.#lib = options.libc
+        ? Deno.dlopen(options.libc, SYMBOLS)
+        : openLibrary("libc.so.6", SYMBOLS).lib;
+      this.#memory = new CMemory(options.libc ? [options.libc] : undefined);
     } catch (cause) {
       throw new ConntrackError(`cannot load libc for netlink: ${(cause as Error).message}`, {
         cause,
@@ -75,6 +80,7 @@ export class NetlinkConntrack implements ConntrackTable {
     if (fd < 0) {
       const errno = this.#errno();
       this.#lib.close();
+      this.#memory.close();
       throw new ConntrackError(`cannot open a netfilter netlink socket (errno ${errno})`, {
         errno,
       });
@@ -86,8 +92,7 @@ export class NetlinkConntrack implements ConntrackTable {
   }
 
   #errno(): number {
-    const p = this.#lib.symbols.__errno_location();
-    return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
+    return this.#memory.errno();
   }
 
   #send(bytes: Uint8Array): void {
@@ -187,5 +192,6 @@ export class NetlinkConntrack implements ConntrackTable {
     this.#lib.symbols.close(this.#fd);
     this.#fd = -1;
     this.#lib.close();
+    this.#memory.close();
   }
 }

@@ -14,6 +14,7 @@
  */
 
 import { failingLines, firstErrorLine, NftError, type NftRunner } from "./nft_runner.ts";
+import { CMemory, libraryPaths, openLibrary } from "../host/c_library.ts";
 
 /** The library's file name. */
 export const LIBNFTABLES = "libnftables.so.1";
@@ -56,14 +57,16 @@ function cString(s: string): Uint8Array {
 /** Runs nft commands through one libnftables context. */
 export class LibNftablesRunner implements NftRunner {
   #lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+  #memory: CMemory;
   #ctx: Deno.PointerValue;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   /** @throws {LibNftablesUnavailableError} when the library cannot be loaded. */
-  constructor(path = LIBNFTABLES) {
+  constructor(paths: readonly string[] = [...libraryPaths(LIBNFTABLES), LIBNFTABLES]) {
     try {
-      this.#lib = Deno.dlopen(path, SYMBOLS);
+      this.#lib = openLibrary(LIBNFTABLES, SYMBOLS, paths).lib;
+      this.#memory = new CMemory();
     } catch (cause) {
       throw new LibNftablesUnavailableError({ cause });
     }
@@ -76,10 +79,10 @@ export class LibNftablesRunner implements NftRunner {
     this.#lib.symbols.nft_ctx_buffer_error(this.#ctx);
   }
 
-  /** Loads libnftables, or returns undefined (with the reason) when it is not available. */
-  static tryOpen(path = LIBNFTABLES): LibNftablesRunner | Error {
+  /** Loads libnftables, or returns the reason why it is not available. */
+  static tryOpen(paths?: readonly string[]): LibNftablesRunner | Error {
     try {
-      return new LibNftablesRunner(path);
+      return new LibNftablesRunner(paths);
     } catch (e) {
       return e as Error;
     }
@@ -130,6 +133,7 @@ export class LibNftablesRunner implements NftRunner {
     this.#closed = true;
     this.#lib.symbols.nft_ctx_free(this.#ctx);
     this.#lib.close();
+    this.#memory.close();
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -151,7 +155,7 @@ export class LibNftablesRunner implements NftRunner {
     const p = which === "output"
       ? this.#lib.symbols.nft_ctx_get_output_buffer(this.#ctx)
       : this.#lib.symbols.nft_ctx_get_error_buffer(this.#ctx);
-    return p === null ? "" : new Deno.UnsafePointerView(p).getCString();
+    return this.#memory.cString(p);
   }
 
   /**

@@ -22,6 +22,8 @@
  * @module
  */
 
+import { CMemory, openLibrary } from "../host/c_library.ts";
+
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
@@ -43,7 +45,6 @@ const LIBC = {
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
 /** One nftables transaction seen on the netlink group. */
@@ -150,6 +151,7 @@ export class TableMonitorUnavailableError extends Error {
 export class TableMonitor {
   #o: TableMonitorOptions;
   #lib: Deno.DynamicLibrary<typeof LIBC>;
+  #memory: CMemory;
   #fd = -1;
   #loop?: Promise<void>;
   #paused = false;
@@ -162,7 +164,8 @@ export class TableMonitor {
   constructor(o: TableMonitorOptions) {
     this.#o = o;
     try {
-      this.#lib = Deno.dlopen("libc.so.6", LIBC);
+      this.#lib = openLibrary("libc.so.6", LIBC).lib;
+      this.#memory = new CMemory();
     } catch (cause) {
       throw new TableMonitorUnavailableError(`cannot load libc: ${(cause as Error).message}`, {
         cause,
@@ -206,11 +209,11 @@ export class TableMonitor {
     this.#closeFd();
     await this.#loop;
     this.#lib.close();
+    this.#memory.close();
   }
 
   #errno(): number {
-    const p = this.#lib.symbols.__errno_location();
-    return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+    return this.#memory.errno();
   }
 
   #open(): void {

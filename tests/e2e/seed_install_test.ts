@@ -1,10 +1,17 @@
 /**
- * The seed-style install: the systemd unit's command line and its
- * KubeProxyConfiguration file (mode "iptables", a kubeconfig with a client
- * certificate for system:kube-proxy), run with the bundled program and its
- * minimal permission set against the test API server. Only the paths change:
- * the binary becomes `deno run <permissions> dist/kube-proxy.js` and
- * /var/lib/kube-proxy becomes a temporary directory.
+ * The seed-style install: deploy/kube-proxy.service runs the bundled program
+ * against the test API server with its KubeProxyConfiguration file (mode
+ * "iptables") and a kubeconfig with an embedded client certificate for
+ * system:kube-proxy, as the "hard way" guides write it.
+ *
+ * The unit's ExecStart is run as systemd would run it: its `${VAR}`s from
+ * Environment= (API_SERVER and NODE_IPS set as an operator's drop-in would
+ * set them), its exact Deno permission flags, and its identity: the user of
+ * DynamicUser= (nobody) with its capabilities (CAP_NET_ADMIN, ambient and
+ * bounding) and no new privileges. Only the paths change: /usr/local/bin/deno
+ * becomes this deno, /usr/local/bin/kube-proxy dist/kube-proxy.js, and
+ * /var/lib/kube-proxy (StateDirectory=, owned by the service's user) a
+ * temporary directory.
  */
 
 import { strict as assert } from "node:assert";
@@ -14,21 +21,24 @@ import { eventually, isRoot } from "../support/eventually.ts";
 import { generateTestCerts, writeKubeconfig } from "../support/certs.ts";
 import { FakeApiServerProcess } from "../support/fake_apiserver/serve_process.ts";
 import type { FakeObject } from "../support/fake_apiserver/server.ts";
-import { PERMISSIONS, V8_FLAGS } from "../../scripts/build.ts";
+import { DEPLOY_DIR, parseUnit, unitCommand, unitSetpriv } from "../support/deploy_files.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** ExecStart of a systemd unit, with line continuations joined, split into words. */
-function execStart(unit: string): string[] {
-  const joined = unit.replace(/\\\n\s*/g, " ");
-  const line = joined.split("\n").find((l) => l.startsWith("ExecStart="));
-  assert.ok(line, "the unit has ExecStart");
-  return line!.slice("ExecStart=".length).trim().split(/\s+/);
-}
+/** Prints `{"code": N, "body": TEXT}`, or `{"code": 0, "error": TEXT}`. */
+const HTTP_GET = `
+import json, sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=2)
+    print(json.dumps({"code": r.status, "body": r.read().decode()}))
+except urllib.error.HTTPError as e:
+    print(json.dumps({"code": e.code, "body": e.read().decode()}))
+except Exception as e:
+    print(json.dumps({"code": 0, "error": str(getattr(e, "reason", e))}))
+`;
 
 Deno.test({
-  name:
-    "seed install: the systemd unit and config file run the bundled proxy against the API server",
+  name: "seed install: the systemd unit runs the bundle as its own user with CAP_NET_ADMIN only",
   ignore: !isRoot("seed install e2e"),
   sanitizeResources: false,
   sanitizeOps: false,
@@ -44,6 +54,7 @@ Deno.test({
       dualStack: false,
     });
     const certs = await generateTestCerts();
+    // Like StateDirectory=: a directory the service's user owns, not readable by others.
     const varLib = await Deno.makeTempDir({ prefix: "kp-varlib-" });
     let api: FakeApiServerProcess | undefined;
     let child: Deno.ChildProcess | undefined;
@@ -61,40 +72,56 @@ Deno.test({
           { ip: topo.podIp("web-2") },
         ]) as FakeObject,
       );
+      // `kubectl config set-credentials --embed-certs=true`, as the guides do.
       await writeKubeconfig(`${varLib}/kubeconfig`, {
         server: api.url,
-        caFile: certs.caCertFile,
-        certFile: certs.clientCertFile,
-        keyFile: certs.clientKeyFile,
+        caData: certs.caCert,
+        certData: certs.clientCert,
+        keyData: certs.clientKey,
       });
-      const config = (await Deno.readTextFile(`${ROOT}deploy/kube-proxy-config.yaml`)).replaceAll(
+      const config = (await Deno.readTextFile(`${DEPLOY_DIR}kube-proxy-config.yaml`)).replaceAll(
         "/var/lib/kube-proxy",
         varLib,
       );
       await Deno.writeTextFile(`${varLib}/kube-proxy-config.yaml`, config);
-      const words = execStart(await Deno.readTextFile(`${ROOT}deploy/kube-proxy.service`));
-      assert.equal(words[0], "/usr/local/bin/kube-proxy");
-      const args = words.slice(1).map((w) => w.replaceAll("/var/lib/kube-proxy", varLib));
+      for (const f of ["kubeconfig", "kube-proxy-config.yaml", "."]) {
+        await Deno.chown(`${varLib}/${f}`, 65534, 65534);
+      }
+      await Deno.chmod(varLib, 0o700);
+
+      const unit = parseUnit(await Deno.readTextFile(`${DEPLOY_DIR}kube-proxy.service`));
+      const { argv: exec } = unitCommand(unit, "ExecStart", {
+        API_SERVER: new URL(api.url).host,
+        NODE_IPS: topo.nodeIp(4),
+      });
+      assert.equal(exec[0], "/usr/local/bin/deno");
       const argv = [
         "ip",
         "netns",
         "exec",
         topo.nsName("node"),
+        ...unitSetpriv(unit),
         Deno.execPath(),
-        "run",
-        ...PERMISSIONS,
-        ...V8_FLAGS,
-        `${ROOT}dist/kube-proxy.js`,
-        ...args,
+        ...exec.slice(1).map((w) =>
+          w.replaceAll("/usr/local/bin/kube-proxy", `${ROOT}dist/kube-proxy.js`)
+            .replaceAll("/var/lib/kube-proxy", varLib)
+        ),
         "--hostname-override=node",
         "--v=2",
       ];
-      child = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped" })
-        .spawn();
+      child = new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        stdout: "piped",
+        stderr: "piped",
+        // systemd's environment for a DynamicUser= service: no home to write to.
+        env: { HOME: "/", PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+        clearEnv: true,
+      }).spawn();
       const logs: string[] = [];
       (async () => {
         for await (const c of child!.stderr.pipeThrough(new TextDecoderStream())) logs.push(c);
       })();
+      child.stdout.cancel();
       await eventually(async () => {
         const s = summarize(
           await topo.probe({
@@ -110,6 +137,14 @@ Deno.test({
       const log = logs.join("");
       assert.match(log, /mode "iptables" is not implemented: only nftables is; using nftables/);
       assert.ok((await api.clientCNs()).includes("system:kube-proxy"));
+      const status = await topo.exec("node", ["cat", `/proc/${child.pid}/status`]);
+      assert.match(status.stdout, /^Uid:\s+65534\s/m, "runs as the dynamic user");
+      assert.match(status.stdout, /^CapEff:\s+0000000000001000$/m, "CAP_NET_ADMIN only");
+      for (const url of ["http://127.0.0.1:10256/healthz", "http://127.0.0.1:10249/metrics"]) {
+        const a = JSON.parse((await topo.exec("node", ["python3", "-c", HTTP_GET, url])).stdout);
+        assert.equal(a.code, 200, `${url}: ${JSON.stringify(a)}`);
+      }
+      assert.doesNotMatch(log, /NotCapable|Requires \w+ access/, "no permission was missing");
       child.kill("SIGTERM");
       assert.equal((await child.status).code, 0);
       child = undefined;

@@ -1,14 +1,23 @@
 import assert from "node:assert/strict";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
-
-const DEPLOY = new URL("../../deploy/", import.meta.url);
+import {
+  DEPLOY_DIR,
+  deployObjects,
+  parseUnit,
+  proxyContainer,
+  unitCommand,
+  unitEnvironment,
+  unitSetpriv,
+  unitValue,
+} from "../support/deploy_files.ts";
+import { daemonPermissions } from "../../deploy/permissions.ts";
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
 
 function read(name: string): string {
-  return Deno.readTextFileSync(new URL(name, DEPLOY));
+  return Deno.readTextFileSync(`${DEPLOY_DIR}${name}`);
 }
 
 /** All documents of a YAML file; fails on any syntax error or warning. */
@@ -24,10 +33,6 @@ function loadYaml(name: string): Obj[] {
   return out;
 }
 
-function objects(): Obj[] {
-  return ["daemonset.yaml", "rbac.yaml", "configmap.yaml"].flatMap(loadYaml);
-}
-
 function one(all: Obj[], kind: string, name: string, namespace?: string): Obj {
   const found = all.filter((o) =>
     o.kind === kind && o.metadata?.name === name &&
@@ -40,6 +45,13 @@ function one(all: Obj[], kind: string, name: string, namespace?: string): Obj {
 /** Go duration such as "30s", "1m30s", "500ms". */
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
+/** Kubernetes quantity → bytes (the suffixes used here). */
+function bytes(q: string): number {
+  const m = q.match(/^(\d+)(Ki|Mi|Gi)?$/);
+  assert.ok(m, `quantity ${q}`);
+  return Number(m[1]) * ({ Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? ""] ?? 1);
+}
+
 function checkProxyConfiguration(config: Obj, where: string): void {
   assert.equal(config.apiVersion, "kubeproxy.config.k8s.io/v1alpha1", where);
   assert.equal(config.kind, "KubeProxyConfiguration", where);
@@ -49,8 +61,33 @@ function checkProxyConfiguration(config: Obj, where: string): void {
   }
 }
 
+/** Runs `sh -c script` with `env`, a `deno` that prints its arguments as JSON; returns them. */
+async function runWithFakeDeno(script: string, env: Record<string, string>): Promise<string[]> {
+  const dir = await Deno.makeTempDir({ prefix: "kp-fake-deno-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/deno`,
+      `#!/usr/bin/env python3\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n`,
+    );
+    await Deno.chmod(`${dir}/deno`, 0o755);
+    const out = await new Deno.Command("sh", {
+      args: ["-c", script.replaceAll("/usr/local/bin/deno", `${dir}/deno`)],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    return JSON.parse(new TextDecoder().decode(out.stdout));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("every YAML file under deploy/ parses, and every object has apiVersion, kind and name", () => {
-  const files = [...Deno.readDirSync(DEPLOY)].map((e) => e.name).filter((n) => /\.ya?ml$/.test(n));
+  const files = [...Deno.readDirSync(DEPLOY_DIR)].map((e) => e.name).filter((n) =>
+    /\.ya?ml$/.test(n)
+  );
   assert.ok(files.length >= 4, `found ${files}`);
   for (const file of files) {
     for (const obj of loadYaml(file)) {
@@ -60,56 +97,127 @@ Deno.test("every YAML file under deploy/ parses, and every object has apiVersion
   }
 });
 
-Deno.test("the DaemonSet runs privileged on the host network on every node, like kube-proxy", () => {
-  const ds = one(objects(), "DaemonSet", "kube-proxy", "kube-system");
-  const pod = ds.spec.template.spec;
+Deno.test("the DaemonSet runs on the host network of every node, like kube-proxy", () => {
+  const ds = one(deployObjects(), "DaemonSet", "kube-proxy", "kube-system");
+  const { pod, container } = proxyContainer();
   assert.deepEqual(ds.spec.selector.matchLabels, ds.spec.template.metadata.labels);
   assert.equal(pod.hostNetwork, true);
   assert.equal(pod.priorityClassName, "system-node-critical");
   assert.ok(pod.tolerations.some((t: Obj) => t.operator === "Exists" && !t.key), "tolerates all");
-  const [container] = pod.containers;
-  assert.equal(container.securityContext.privileged, true);
-  const modules = container.volumeMounts.find((m: Obj) => m.mountPath === "/lib/modules");
-  assert.equal(modules?.readOnly, true);
-  const vol = pod.volumes.find((v: Obj) => v.name === modules.name);
-  assert.equal(vol?.hostPath?.path, "/lib/modules");
-  assert.ok(!JSON.stringify(ds).includes("xtables.lock"), "no xtables lock mount");
-  const env = container.env.find((e: Obj) => e.name === "NODE_NAME");
-  assert.equal(env?.valueFrom?.fieldRef?.fieldPath, "spec.nodeName");
-  assert.ok(container.command.includes("--hostname-override=$(NODE_NAME)"));
+  // The old pod must exit before the new one takes the instance lock.
+  assert.equal(ds.spec.updateStrategy.rollingUpdate.maxSurge, 0);
+  const env = (name: string) => container.env.find((e: Obj) => e.name === name);
+  assert.equal(env("NODE_NAME")?.valueFrom?.fieldRef?.fieldPath, "spec.nodeName");
+  assert.equal(env("HOST_IPS")?.valueFrom?.fieldRef?.fieldPath, "status.hostIPs");
   assert.equal(container.livenessProbe.httpGet.path, "/livez");
   assert.equal(container.livenessProbe.httpGet.port, 10256);
 });
 
-Deno.test("the DaemonSet's service account exists and is bound to system:node-proxier", () => {
-  const all = objects();
-  const ds = one(all, "DaemonSet", "kube-proxy", "kube-system");
-  const sa = one(all, "ServiceAccount", ds.spec.template.spec.serviceAccountName, "kube-system");
-  const bindings = all.filter((o) => o.kind === "ClusterRoleBinding");
-  const proxier = bindings.find((b) => b.roleRef?.name === "system:node-proxier");
-  assert.ok(proxier, "a binding to system:node-proxier");
-  assert.equal(proxier.roleRef.kind, "ClusterRole");
-  assert.equal(proxier.roleRef.apiGroup, "rbac.authorization.k8s.io");
-  for (const b of bindings) {
-    assert.ok(
-      b.subjects.some((s: Obj) =>
-        s.kind === "ServiceAccount" && s.name === sa.metadata.name &&
-        s.namespace === sa.metadata.namespace
-      ),
-      `${b.metadata.name} binds the ServiceAccount`,
-    );
-    if (!b.roleRef.name.startsWith("system:")) one(all, "ClusterRole", b.roleRef.name);
+Deno.test("the DaemonSet's proxy is not privileged: NET_ADMIN only, read-only root, no escalation", () => {
+  const { pod, container } = proxyContainer();
+  const sc = container.securityContext;
+  assert.notEqual(sc.privileged, true);
+  assert.deepEqual(sc.capabilities, { drop: ["ALL"], add: ["NET_ADMIN"] });
+  assert.equal(sc.allowPrivilegeEscalation, false);
+  assert.equal(sc.readOnlyRootFilesystem, true);
+  assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault");
+  // No host paths: no /lib/modules, no /run/xtables.lock; the lock is an abstract socket.
+  assert.deepEqual(pod.volumes.filter((v: Obj) => v.hostPath), []);
+  // The only privileged container is the init container that writes the conntrack sysctls.
+  const privileged = [...pod.initContainers, ...pod.containers].filter((c: Obj) =>
+    c.securityContext?.privileged
+  );
+  assert.deepEqual(privileged.map((c: Obj) => c.name), ["conntrack-settings"]);
+  const init = privileged[0];
+  assert.ok(init.command.includes("--init-only"), "the init container only runs --init-only");
+  assert.ok(init.volumeMounts.every((m: Obj) => m.readOnly === true));
+});
+
+Deno.test("the DaemonSet has requests and a memory limit sized for a full sync at 10k Services", () => {
+  const { container } = proxyContainer();
+  const { requests, limits } = container.resources;
+  assert.ok(requests.cpu && requests.memory, "cpu and memory requests");
+  // README figures at 10k Services: peak RSS 247 MB in the proxy + 331 MB in its nft process.
+  const peak = (247 + 331) * 1e6;
+  assert.ok(bytes(limits.memory) >= 1.5 * peak, `limit ${limits.memory} leaves 50 % headroom`);
+  assert.ok(bytes(requests.memory) <= bytes(limits.memory));
+  assert.equal(limits.cpu, undefined, "no CPU limit: throttling delays syncs");
+});
+
+Deno.test("the DaemonSet's command passes exactly the daemon's Deno permissions, IPv6 in brackets", async () => {
+  const { container } = proxyContainer();
+  assert.deepEqual(container.command.slice(0, 2), ["/bin/sh", "-c"]);
+  const env = {
+    API_SERVER: "control-plane.example.internal:6443",
+    HOST_IPS: "10.0.0.5,fd00::5",
+    NODE_NAME: "worker-1",
+  };
+  const args = await runWithFakeDeno(container.command[2], env);
+  const permissions = daemonPermissions({
+    apiServers: [env.API_SERVER],
+    readPaths: ["/var/lib/kube-proxy", "/var/run/secrets/kubernetes.io/serviceaccount"],
+    nodeAddresses: ["10.0.0.5", "[fd00::5]"],
+  });
+  assert.deepEqual(args, [
+    "run",
+    ...permissions,
+    "/usr/local/bin/kube-proxy",
+    "--config=/var/lib/kube-proxy/config.conf",
+    "--hostname-override=worker-1",
+  ]);
+  // A single-stack node: one address, no empty entry.
+  const v4 = await runWithFakeDeno(container.command[2], { ...env, HOST_IPS: "10.0.0.5" });
+  const net = v4.find((a) => a.startsWith("--allow-net="));
+  assert.ok(net?.endsWith(",127.0.0.1:10249,10.0.0.5"), String(net));
+});
+
+Deno.test("the DaemonSet's API_SERVER is the server of the kubeconfig in the ConfigMap", () => {
+  const all = deployObjects();
+  const { container } = proxyContainer();
+  const apiServer = container.env.find((e: Obj) => e.name === "API_SERVER")?.value;
+  const cm = one(all, "ConfigMap", "kube-proxy", "kube-system");
+  const kc = new KubeConfig();
+  kc.loadFromString(cm.data["kubeconfig.conf"]);
+  assert.equal(new URL(kc.getCurrentCluster()!.server).host, apiServer);
+});
+
+Deno.test("the RBAC is read-only: get/list/watch on Services, EndpointSlices, Nodes, ServiceCIDRs", () => {
+  const all = deployObjects();
+  const { pod } = proxyContainer();
+  const sa = one(all, "ServiceAccount", pod.serviceAccountName, "kube-system");
+  const bindings = all.filter((o) => o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding");
+  const mine = bindings.filter((b) =>
+    b.subjects.some((s: Obj) =>
+      s.kind === "ServiceAccount" && s.name === sa.metadata.name &&
+      s.namespace === sa.metadata.namespace
+    )
+  );
+  assert.equal(mine.length, 1, "one binding for the proxy's ServiceAccount");
+  assert.equal(mine[0].roleRef.kind, "ClusterRole");
+  assert.ok(!mine[0].roleRef.name.startsWith("system:"), "not system:node-proxier (events write)");
+  const role = one(all, "ClusterRole", mine[0].roleRef.name);
+  const granted = new Set<string>();
+  for (const rule of role.rules) {
+    assert.deepEqual(rule.verbs, ["get", "list", "watch"], JSON.stringify(rule));
+    for (const group of rule.apiGroups) {
+      for (const resource of rule.resources) granted.add(`${group}/${resource}`);
+    }
   }
+  assert.deepEqual([...granted].sort(), [
+    "/nodes",
+    "/services",
+    "discovery.k8s.io/endpointslices",
+    "networking.k8s.io/servicecidrs",
+  ]);
 });
 
 Deno.test("the --config file is a key of the ConfigMap the DaemonSet mounts, with its kubeconfig", () => {
-  const all = objects();
+  const all = deployObjects();
   const ds = one(all, "DaemonSet", "kube-proxy", "kube-system");
-  const pod = ds.spec.template.spec;
-  const [container] = pod.containers;
-  const flag = container.command.find((a: string) => a.startsWith("--config="));
+  const { pod, container } = proxyContainer();
+  const flag = container.command[2].match(/--config=(\S+)/)?.[1];
   assert.ok(flag, "a --config flag");
-  const configPath: string = flag.slice("--config=".length);
+  const configPath: string = flag;
   const mount = container.volumeMounts.find((m: Obj) => configPath.startsWith(m.mountPath + "/"));
   assert.ok(mount, `a mount holding ${configPath}`);
   const volume = pod.volumes.find((v: Obj) => v.name === mount.name);
@@ -144,44 +252,111 @@ Deno.test("the --config file is a key of the ConfigMap the DaemonSet mounts, wit
   );
   const users = parseYaml(kubeconfigText).users as Obj[];
   assert.equal(users[0].user.tokenFile, "/var/run/secrets/kubernetes.io/serviceaccount/token");
+  // Every file the proxy reads is under a path its --allow-read grants.
+  const readable = container.command[2].match(/--allow-read=(\S+)/)?.[1].split(",") ?? [];
+  for (
+    const file of [
+      configPath,
+      kubeconfigPath,
+      users[0].user.tokenFile,
+      kc.getCurrentCluster()!.caFile!,
+    ]
+  ) {
+    assert.ok(readable.some((d: string) => file.startsWith(`${d}/`)), `${file} is readable`);
+  }
 });
 
-/** Parses a systemd unit: sections of key → values, with `\` line continuations. */
-function parseUnit(text: string): Map<string, Map<string, string[]>> {
-  const sections = new Map<string, Map<string, string[]>>();
-  let current: Map<string, string[]> | undefined;
-  const joined = text.replace(/\\\n\s*/g, " ");
-  for (const raw of joined.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const section = line.match(/^\[(.+)\]$/);
-    if (section) {
-      current = new Map();
-      sections.set(section[1], current);
-      continue;
-    }
-    const eq = line.indexOf("=");
-    assert.ok(current && eq > 0, `bad unit line: ${line}`);
-    const key = line.slice(0, eq).trim();
-    current.set(key, [...(current.get(key) ?? []), line.slice(eq + 1).trim()]);
-  }
-  return sections;
-}
-
-Deno.test("the systemd unit runs with --config, restarts on failure and is wanted by multi-user", () => {
+Deno.test("the systemd unit runs the daemon with exactly the daemon's Deno permissions", () => {
   const unit = parseUnit(read("kube-proxy.service"));
-  const service = unit.get("Service");
-  assert.ok(service && unit.get("Unit") && unit.get("Install"));
-  const [exec] = service.get("ExecStart") ?? [];
-  assert.match(exec, /^\/usr\/local\/bin\/kube-proxy\s/);
-  const config = exec.match(/--config=(\S+)/)?.[1];
-  assert.equal(config, "/var/lib/kube-proxy/kube-proxy-config.yaml");
-  assert.deepEqual(service.get("Restart"), ["on-failure"]);
-  assert.deepEqual(service.get("RestartSec"), ["5"]);
+  const env = unitEnvironment(unit);
+  const { argv } = unitCommand(unit, "ExecStart");
+  assert.deepEqual(argv.slice(0, 2), ["/usr/local/bin/deno", "run"]);
+  const permissions = daemonPermissions({
+    apiServers: [env.API_SERVER],
+    readPaths: ["/var/lib/kube-proxy"],
+    nodeAddresses: env.NODE_IPS.split(","),
+  });
+  assert.deepEqual(argv.slice(2), [
+    ...permissions,
+    "/usr/local/bin/kube-proxy",
+    "--config=/var/lib/kube-proxy/kube-proxy-config.yaml",
+  ]);
+  assert.ok(
+    !argv.some((a) => a.startsWith("--allow-write") || a === "-A"),
+    "the daemon writes nothing",
+  );
+  // The one-time setup with /proc/sys access runs apart, and may fail without stopping the proxy.
+  const pre = unitCommand(unit, "ExecStartPre");
+  assert.equal(pre.ignoreFailure, true);
+  assert.ok(pre.argv.includes("-A") && pre.argv.includes("--init-only"), pre.argv.join(" "));
+});
+
+Deno.test("the systemd unit is hardened: its own user, CAP_NET_ADMIN only, read-only system", () => {
+  const unit = parseUnit(read("kube-proxy.service"));
+  const v = (key: string) => unitValue(unit, "Service", key);
+  assert.equal(v("DynamicUser"), "yes");
+  assert.equal(v("StateDirectory"), "kube-proxy", "/var/lib/kube-proxy is the service's");
+  assert.equal(v("CapabilityBoundingSet"), "CAP_NET_ADMIN");
+  assert.equal(v("AmbientCapabilities"), "CAP_NET_ADMIN");
+  assert.equal(v("NoNewPrivileges"), "yes");
+  assert.equal(v("ProtectSystem"), "strict");
+  assert.equal(v("ProtectHome"), "yes");
+  assert.equal(v("PrivateTmp"), "yes");
+  assert.deepEqual(v("RestrictAddressFamilies")?.split(/\s+/).sort(), [
+    "AF_INET",
+    "AF_INET6",
+    "AF_NETLINK",
+    "AF_UNIX",
+  ]);
+  assert.equal(v("ProtectKernelTunables"), undefined, "ExecStartPre writes /proc/sys/net");
+  assert.equal(v("ReadWritePaths"), undefined, "nothing else is written");
+  assert.deepEqual(unitSetpriv(unit), [
+    "setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "--inh-caps=-all,+net_admin",
+    "--ambient-caps=-all,+net_admin",
+    "--bounding-set=-all,+net_admin",
+    "--no-new-privs",
+  ]);
+  assert.deepEqual(v("Restart"), "on-failure");
   assert.deepEqual(unit.get("Install")?.get("WantedBy"), ["multi-user.target"]);
-  // The file it names is the one shipped beside it.
-  const seed = loadYaml(config!.split("/").at(-1)!);
-  assert.equal(seed.length, 1);
+});
+
+Deno.test("systemd-analyze accepts the unit and rates its exposure below 4 (of 10)", async (t) => {
+  const found = await new Deno.Command("sh", { args: ["-c", "command -v systemd-analyze"] })
+    .output();
+  if (!found.success) {
+    console.warn("SKIP systemd-analyze checks: systemd-analyze is not installed");
+    return;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "kp-unit-" });
+  try {
+    // verify checks that ExecStart names an executable: point both at existing ones.
+    const file = `${dir}/kube-proxy.service`;
+    await Deno.writeTextFile(
+      file,
+      read("kube-proxy.service").replaceAll("/usr/local/bin/deno", Deno.execPath())
+        .replaceAll("/usr/local/bin/kube-proxy", `${DEPLOY_DIR}permissions.ts`),
+    );
+    await t.step("verify", async () => {
+      const r = await new Deno.Command("systemd-analyze", { args: ["verify", file] }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assert.ok(r.success && err.trim() === "", err);
+    });
+    await t.step("security --offline", async () => {
+      const r = await new Deno.Command("systemd-analyze", {
+        args: ["security", "--offline=yes", "--no-pager", file],
+        env: { SYSTEMD_COLORS: "0" },
+      }).output();
+      const out = new TextDecoder().decode(r.stdout);
+      const level = Number(out.match(/Overall exposure level for \S+: ([\d.]+)/)?.[1]);
+      assert.ok(level < 4, `exposure ${level}:\n${out}`);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("kube-proxy-config.yaml is the guides' seed configuration", () => {

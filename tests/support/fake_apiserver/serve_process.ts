@@ -4,7 +4,9 @@
  * per line, on stdin; it answers one JSON line per command on stdout.
  *
  * Run: `deno run -A serve_process.ts '{"certDir": DIR}'` (TLS with client
- * certificates from `generateTestCerts()` files in DIR), or `'{}'` for HTTP.
+ * certificates from `generateTestCerts()` files in DIR), or `'{}'` for HTTP;
+ * `"token": T` also accepts `Authorization: Bearer T` (client certificates
+ * become optional).
  *
  * @module
  */
@@ -37,7 +39,7 @@ export class FakeApiServerProcess {
   /** Starts the server in namespace `ns` ("" = here). */
   static async start(
     ns: string,
-    options: { certDir?: string; port?: number },
+    options: { certDir?: string; port?: number; token?: string },
   ): Promise<FakeApiServerProcess> {
     const self = new URL(import.meta.url).pathname;
     const cmd = [Deno.execPath(), "run", "-A", "--no-prompt", self, JSON.stringify(options)];
@@ -118,7 +120,11 @@ async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<st
 }
 
 if (import.meta.main) {
-  const opts = JSON.parse(Deno.args[0] ?? "{}") as { certDir?: string; port?: number };
+  const opts = JSON.parse(Deno.args[0] ?? "{}") as {
+    certDir?: string;
+    port?: number;
+    token?: string;
+  };
   const tls = opts.certDir
     ? {
       cert: await Deno.readTextFile(`${opts.certDir}/server.crt`),
@@ -126,7 +132,7 @@ if (import.meta.main) {
       clientCa: await Deno.readTextFile(`${opts.certDir}/ca.crt`),
     }
     : undefined;
-  const server = await FakeApiServer.start({ tls, port: opts.port ?? 0 });
+  const server = await FakeApiServer.start({ tls, port: opts.port ?? 0, token: opts.token });
   const out = (o: unknown) =>
     Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(o) + "\n"));
   out({ url: server.url });
