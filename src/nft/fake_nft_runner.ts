@@ -121,6 +121,13 @@ export class FakeNftRunner implements NftRunner {
     return this.#call("run", args.join(" "), () => this.#list(args));
   }
 
+  /** A copy of this fake's ruleset (not its call log or failure rule), to try scripts on. */
+  clone(): FakeNftRunner {
+    const copy = new FakeNftRunner();
+    copy.#state = this.#state.clone();
+    return copy;
+  }
+
   /** Applies a script at once (synchronously); throws {@linkcode FakeNftError}. */
   load(script: string): void {
     this.#state = this.#transact(script, "apply");
