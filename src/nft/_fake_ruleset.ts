@@ -14,6 +14,12 @@
  * exactly the stored interval (the kernel's pipapo sets also accept a range
  * that starts where the stored one starts).
  *
+ * One nft 1.0.6 bug is reproduced (Debian 12's nft, which the proxy runs
+ * with): a new rule cannot name a map that was created by an earlier
+ * transaction when the map is declared with `typeof` and its data holds
+ * `th` (e.g. `: ip daddr . th dport`): nft fails to read the map's type back
+ * from the kernel ("conflicting protocols specified: ip vs. th").
+ *
  * @module
  */
 
@@ -21,7 +27,7 @@ import { type Family, tryParseCidr, tryParseIp } from "../model/ip.ts";
 import type { SetSpec, TableFamily } from "./_nft_script.ts";
 
 /** The kernel's answer to an operation it refuses. */
-export type Errno = "EEXIST" | "ENOENT" | "EBUSY" | "EOPNOTSUPP" | "EINVAL";
+export type Errno = "EEXIST" | "ENOENT" | "EBUSY" | "EOPNOTSUPP" | "EINVAL" | "NFT_TYPEOF";
 
 const STRERROR: Record<Errno, string> = {
   EEXIST: "File exists",
@@ -29,6 +35,7 @@ const STRERROR: Record<Errno, string> = {
   EBUSY: "Device or resource busy",
   EOPNOTSUPP: "Operation not supported",
   EINVAL: "Invalid argument",
+  NFT_TYPEOF: "conflicting protocols specified",
 };
 
 /** Raised when the simulated kernel refuses an operation. */
@@ -37,7 +44,7 @@ export class RulesetError extends Error {
   /** Why, beyond the errno (e.g. who still uses a chain). */
   readonly detail: string;
   constructor(errno: Errno, detail: string) {
-    super(`Could not process rule: ${STRERROR[errno]}`);
+    super(errno === "NFT_TYPEOF" ? STRERROR[errno] : `Could not process rule: ${STRERROR[errno]}`);
     this.name = "RulesetError";
     this.errno = errno;
     this.detail = detail;
@@ -151,10 +158,15 @@ function formatRange(lo: bigint, hi: bigint, family: Family): string {
 /** Tables by `family name`, with the kernel's checks on every change. */
 export class FakeRuleset {
   readonly tables = new Map<string, FakeTable>();
+  /** Reproduce nft 1.0.6's typeof bug (see the module doc). */
+  typeofBug = true;
+  /** Sets created by the transaction in progress (`family table name`). */
+  #created = new Set<string>();
 
   /** A deep copy (a transaction works on one, so that a failure changes nothing). */
   clone(): FakeRuleset {
     const copy = new FakeRuleset();
+    copy.typeofBug = this.typeofBug;
     for (const [k, t] of this.tables) {
       copy.tables.set(k, {
         ...t,
@@ -218,8 +230,16 @@ export class FakeRuleset {
       sets: [...text.matchAll(SET_REF)].map((m) => m[1]),
     };
     for (const target of rule.chains) this.#checkTarget(t, target);
-    for (const s of rule.sets) {
-      if (!t.sets.has(s)) throw new RulesetError("ENOENT", `no set ${s}`);
+    for (const name of rule.sets) {
+      const s = t.sets.get(name);
+      if (!s) throw new RulesetError("ENOENT", `no set ${name}`);
+      const old = !this.#created.has(`${t.family} ${t.name} ${name}`);
+      if (this.typeofBug && old && s.spec.typeof && / ?th /.test(` ${s.spec.value ?? ""}`)) {
+        throw new RulesetError(
+          "NFT_TYPEOF",
+          `nft 1.0.6 cannot read back the type of ${s.kind} ${name} (typeof ... : ${s.spec.value})`,
+        );
+      }
     }
     c.rules.push(rule);
   }
@@ -228,6 +248,7 @@ export class FakeRuleset {
     const s = t.sets.get(name);
     if (!s) {
       t.sets.set(name, { kind, name, spec, elements: new Map() });
+      this.#created.add(`${t.family} ${t.name} ${name}`);
       return;
     }
     // As the kernel: the size of an existing set stays; another type or flags is a conflict.

@@ -76,6 +76,15 @@ export interface FakeTableView {
   sets: Map<string, { kind: "set" | "map"; declaration: string; elements: Map<string, string> }>;
 }
 
+/** Options of {@linkcode FakeNftRunner}. */
+export interface FakeNftRunnerOptions {
+  /**
+   * Reproduce nft 1.0.6's failure to add a rule naming an existing map declared
+   * `typeof ... : ... th dport` (see `_fake_ruleset.ts`). @default true
+   */
+  typeofBug?: boolean;
+}
+
 /** Decides whether to fail a script on purpose (for tests of retries and quarantine). */
 export type FailurePredicate = (script: string, mode: "apply" | "check") => boolean;
 
@@ -95,9 +104,15 @@ function declaration(s: FakeSet): string {
 /** An in-memory nft; see the module doc. */
 export class FakeNftRunner implements NftRunner {
   #state = new FakeRuleset();
+  #options: FakeNftRunnerOptions;
   #fail?: { when: FailurePredicate; message: string };
   /** Every call, in order. */
   readonly calls: FakeNftCall[] = [];
+
+  constructor(options: FakeNftRunnerOptions = {}) {
+    this.#options = options;
+    this.#state.typeofBug = options.typeofBug ?? true;
+  }
 
   /** Scripts applied successfully, in order. */
   get applied(): string[] {
@@ -123,7 +138,7 @@ export class FakeNftRunner implements NftRunner {
 
   /** A copy of this fake's ruleset (not its call log or failure rule), to try scripts on. */
   clone(): FakeNftRunner {
-    const copy = new FakeNftRunner();
+    const copy = new FakeNftRunner(this.#options);
     copy.#state = this.#state.clone();
     return copy;
   }

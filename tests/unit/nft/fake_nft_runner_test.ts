@@ -286,6 +286,19 @@ Deno.test("FakeNftRunner lists tables, chains, sets and maps as nft prints them"
   assert.equal(nft.calls.at(-1)!.text, "flush ruleset");
 });
 
+Deno.test("FakeNftRunner reproduces nft 1.0.6's typeof bug unless told not to", () => {
+  const script = "add map ip t td { typeof ip daddr . th dport : ip daddr . th dport; }";
+  const rule = "add rule ip t c meta l4proto tcp dnat ip to ip daddr . th dport map @td";
+  const buggy = loaded();
+  assert.equal(outcome(buggy, `${script}\n${rule}`), "ok", "the map is new in this transaction");
+  assert.equal(outcome(buggy, rule), "NFT_TYPEOF", "the map comes from the kernel");
+  assert.equal(outcome(buggy, "delete table ip t\n" + BLOCK + script + "\n" + rule), "ok");
+  const fixed = new FakeNftRunner({ typeofBug: false });
+  fixed.load(BLOCK + script);
+  assert.equal(outcome(fixed, rule), "ok");
+  assert.equal(outcome(fixed.clone(), rule), "ok", "clones keep the option");
+});
+
 Deno.test("FakeNftRunner.failWhen() fails matching applies and checks until cleared", async () => {
   const nft = new FakeNftRunner();
   nft.failWhen((script) => script.includes("bad"), "kernel says no");
@@ -337,6 +350,16 @@ const DIFFERENTIAL: [script: string, expected: string][] = [
     "delete element ip t vm { 10.0.0.1 . tcp . 80 }\ndelete chain ip t b\ndelete set ip t dyn",
     "ok",
   ],
+  // nft 1.0.6 cannot read back a `typeof` map whose data holds `th`: a later rule naming it fails.
+  [
+    "add rule ip t c meta l4proto tcp dnat ip to ip daddr . th dport . numgen random mod 2 map @data",
+    "NFT_TYPEOF",
+  ],
+  [
+    "add map ip t td { typeof ip daddr . th dport : ip daddr . th dport; }\nadd rule ip t c meta l4proto tcp dnat ip to ip daddr . th dport map @td",
+    "ok",
+  ],
+  ["add rule ip t c meta l4proto tcp dnat ip to ip daddr . th dport map @td", "NFT_TYPEOF"],
   ["delete table ip nope", "ENOENT"],
   ["delete table ip t", "ok"],
 ];

@@ -7,14 +7,19 @@
  */
 
 import assert from "node:assert/strict";
-import { FakeNftRunner } from "../../../src/nft/fake_nft_runner.ts";
+import type { FakeNftRunner } from "../../../src/nft/fake_nft_runner.ts";
 import type { EndpointSlice, EndpointSpec, Service } from "../../../src/model/kube_types.ts";
 import type { RulesetPlan } from "../../../src/plan/ruleset_plan.ts";
 import { readService } from "../../../src/model/service_port.ts";
 import { mergeEndpointSlices } from "../../../src/model/endpoints.ts";
 import { parsePickChain, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
 import { endpoint, newPlan, OTHER, service, slice } from "../../fixtures/unit/builders.ts";
-import { applyPlan, desiredDump, replacingScript } from "../../fixtures/unit/fake_kernel.ts";
+import {
+  applyPlan,
+  desiredDump,
+  kernel as fakeKernel,
+  replacingScript,
+} from "../../fixtures/unit/fake_kernel.ts";
 
 /** A small deterministic PRNG (LCG), so that a failure reproduces from its seed. */
 function rng(seed: number) {
@@ -130,7 +135,7 @@ function assertUnreachable(plan: RulesetPlan, kernel: FakeNftRunner, at: string)
 function run(seed: number, steps: number): { partials: number; collections: number } {
   const r = rng(seed);
   const plan = newPlan();
-  const kernel = new FakeNftRunner();
+  const kernel = fakeKernel();
   kernel.load(replacingScript(plan));
   plan.applied("full");
   let partials = 0, collections = 0;
