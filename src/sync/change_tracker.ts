@@ -8,7 +8,7 @@
  */
 
 import type { ClusterState, ObjectChange } from "../source/cluster_state.ts";
-import type { EndpointSlice } from "../model/kube_types.ts";
+import type { EndpointSlice, KubeObject } from "../model/kube_types.ts";
 import { isIgnoredSlice, sliceServiceKey } from "../model/endpoints.ts";
 
 /** Pending work, taken by a sync. */
@@ -36,11 +36,14 @@ export class ChangeTracker {
   #unsubscribe: () => void;
   #listeners = new Set<() => void>();
   #now: () => number;
+  /** Trigger times before this are the initial list's, not changes (as upstream). */
+  #started: number;
 
   constructor(state: ClusterState, nodeName: string, now: () => number = Date.now) {
     this.#state = state;
     this.#nodeName = nodeName;
     this.#now = now;
+    this.#started = now();
     for (const [key, s] of state.objects("EndpointSlice")) {
       this.#indexSlice(key, undefined, s as EndpointSlice);
     }
@@ -120,6 +123,7 @@ export class ChangeTracker {
           c.current as EndpointSlice | undefined,
         );
         p.endpointChanges++;
+        this.#noteTriggerTime(c.current ?? c.previous);
         break;
       case "Node":
         if (c.key === this.#nodeName) p.nodeChanged = true;
@@ -129,6 +133,12 @@ export class ChangeTracker {
         break;
     }
     for (const cb of this.#listeners) cb();
+  }
+
+  /** Records a slice's trigger time (RFC 3339), for the network programming latency. */
+  #noteTriggerTime(slice: KubeObject | undefined): void {
+    const t = Date.parse(slice?.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION] ?? "");
+    if (t >= this.#started) this.#pending.triggerTimes.push(t);
   }
 
   #indexSlice(
