@@ -124,14 +124,17 @@ export class FakeNftRunner implements NftRunner {
     this.#fail = when ? { when, message } : undefined;
   }
 
+  /** Runs a script as one transaction; throws {@linkcode FakeNftError} and then changes nothing. */
   apply(script: string): Promise<void> {
     return this.#call("apply", script, () => this.load(script));
   }
 
+  /** Validates a script like {@linkcode apply}, without changing the state. */
   check(script: string): Promise<void> {
-    return this.#call("check", script, () => void this.#transact(script, "check"));
+    return this.#call("check", script, () => void this.#transact(script));
   }
 
+  /** Answers `list tables|chains|sets|maps [family]`, `list table F T`, `list ruleset` (`-t` first: terse). */
   run(args: string[]): Promise<string> {
     return this.#call("run", args.join(" "), () => this.#list(args));
   }
@@ -145,7 +148,7 @@ export class FakeNftRunner implements NftRunner {
 
   /** Applies a script at once (synchronously); throws {@linkcode FakeNftError}. */
   load(script: string): void {
-    this.#state = this.#transact(script, "apply");
+    this.#state = this.#transact(script);
   }
 
   /** The ruleset as nft text: tables, sets, chains and elements sorted by name. */
@@ -207,7 +210,7 @@ export class FakeNftRunner implements NftRunner {
   }
 
   /** Runs a script on a copy of the state; returns the copy. */
-  #transact(script: string, mode: "apply" | "check"): FakeRuleset {
+  #transact(script: string): FakeRuleset {
     let commands: NftCommand[];
     try {
       commands = parseNftScript(script);
@@ -217,7 +220,6 @@ export class FakeNftRunner implements NftRunner {
     }
     const next = this.#state.clone();
     for (const c of commands) this.#exec(next, c);
-    if (mode === "check") return this.#state;
     return next;
   }
 
@@ -267,7 +269,6 @@ export class FakeNftRunner implements NftRunner {
     }
   }
 
-  /** `list tables|chains|sets|maps [family]`, `list table F T`, `list ruleset`; `-t` first is terse. */
   #list(args: string[]): string {
     const terse = args[0] === "-t";
     const [verb, what, ...rest] = terse ? args.slice(1) : args;
