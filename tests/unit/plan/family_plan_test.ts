@@ -233,7 +233,7 @@ Deno.test({
   // KNOWN BUG (src/plan): `endpoints` skips owner bookkeeping, so the losing Service's endpoints
   // overwrite the owner's under the shared entry point, and removing the loser deletes them.
   name:
-    "an entry point claimed by two Services DNATs only to its owner's endpoints (known bug: see the report)",
+    "an entry point claimed by two Services DNATs only to its owner's endpoints (KNOWN BUG: endpoints skip owner bookkeeping)",
   ignore: true,
   fn() {
     const plan = newPlan();
