@@ -19,7 +19,8 @@ import { CMemory, libraryPaths, openLibrary } from "../host/c_library.ts";
 /** The library's file name. */
 export const LIBNFTABLES = "libnftables.so.1";
 
-const NFT_CTX_OUTPUT_TERSE = 1 << 7;
+// libnftables.h (1.0.6): NFT_CTX_OUTPUT_TERSE = (1 << 11); bit 7 is NUMERIC_PROTO.
+const NFT_CTX_OUTPUT_TERSE = 1 << 11;
 
 const SYMBOLS = {
   nft_ctx_new: { parameters: ["u32"], result: "pointer" },

@@ -36,11 +36,14 @@ export class ChangeTracker {
   #unsubscribe: () => void;
   #listeners = new Set<() => void>();
   #now: () => number;
+  /** Trigger times before this are the initial list's, not changes (as upstream). */
+  #started: number;
 
   constructor(state: ClusterState, nodeName: string, now: () => number = Date.now) {
     this.#state = state;
     this.#nodeName = nodeName;
     this.#now = now;
+    this.#started = now();
     for (const [key, s] of state.objects("EndpointSlice")) {
       this.#indexSlice(key, undefined, s as EndpointSlice);
     }
@@ -114,7 +117,7 @@ export class ChangeTracker {
         p.serviceChanges++;
         break;
       case "EndpointSlice":
-        this.#noteTrigger(c.current as EndpointSlice | undefined);
+        this.#noteTrigger((c.current ?? c.previous) as EndpointSlice | undefined);
         this.#indexSlice(
           c.key,
           c.previous as EndpointSlice | undefined,
@@ -138,7 +141,8 @@ export class ChangeTracker {
     if (typeof text !== "string") return;
     const at = Date.parse(text);
     const family = slice?.addressType === "IPv6" ? 6 : slice?.addressType === "IPv4" ? 4 : 0;
-    if (Number.isFinite(at) && family !== 0) this.#pending.triggerTimes.push({ at, family });
+    // Changes from before this tracker started were programmed by someone else (as upstream).
+    if (at >= this.#started && family !== 0) this.#pending.triggerTimes.push({ at, family });
   }
 
   #indexSlice(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ElementStore } from "../../src/plan/element_store.ts";
+import { ElementStore } from "../../../src/plan/element_store.ts";
 
 function store() {
   const touched: string[] = [];
@@ -48,4 +48,25 @@ Deno.test("ElementStore records a value change by the same owner, and no-ops qui
   s.remove("nothing", "16", "a");
   assert.equal(touched.length, 2);
   assert.deepEqual([...s.entries("nothing")], []);
+});
+
+Deno.test("ElementStore keeps unique sets without owners: last value wins, any owner removes", () => {
+  const changes: string[] = [];
+  const s = new ElementStore(
+    (set, key, before, after) => changes.push(`${set}|${key}|${before ?? "-"}>${after ?? "-"}`),
+    ["endpoints"],
+  );
+  s.add("endpoints", "k . 0", "10.0.0.1 . 80", "a");
+  s.add("endpoints", "k . 0", "10.0.0.1 . 80", "a");
+  s.add("endpoints", "k . 0", "10.0.0.2 . 80", "b");
+  assert.equal(s.get("endpoints", "k . 0"), "10.0.0.2 . 80");
+  assert.equal(s.size("endpoints"), 1);
+  s.remove("endpoints", "k . 0", "a");
+  s.remove("endpoints", "k . 0", "a");
+  assert.equal(s.get("endpoints", "k . 0"), undefined);
+  assert.deepEqual(changes, [
+    "endpoints|k . 0|->10.0.0.1 . 80",
+    "endpoints|k . 0|10.0.0.1 . 80>10.0.0.2 . 80",
+    "endpoints|k . 0|10.0.0.2 . 80>-",
+  ]);
 });
