@@ -225,7 +225,12 @@ export async function runProxy(
           [...p.skippedServices().values()].filter((why) => why === "too-large").length,
         );
         metrics.setInvalidObjects(Object.fromEntries(p.invalidObjects()));
-        metrics.setRefusedServiceAddresses({ ...p.refusedAddresses() });
+        const refused = p.refusedAddresses();
+        metrics.setRefusedServiceAddresses({
+          cluster_ip: refused["cluster-ip"],
+          service_cidr: refused["service-cidr"],
+          claimed: refused.conflict,
+        });
         hc.setAddresses(p.nodePortAddresses());
         hc.update(p.healthCheckNodePorts()).catch((e) =>
           log.error("Health check servers", { error: e.message })

@@ -198,7 +198,12 @@ export class SyncLoop {
         services: r.services,
       });
     }
-    this.#o.onSynced?.(r);
+    try {
+      this.#o.onSynced?.(r);
+    } catch (e) {
+      // What happens after a sync (metrics, health servers) must not turn it into a failure.
+      this.#o.logger.error("After-sync work failed", { error: (e as Error)?.message ?? String(e) });
+    }
   }
 
   #failed(err: Error): number {

@@ -80,17 +80,21 @@ Deno.test({
       node: topo.podNode(pod),
       ...extra,
     });
-    const objects = (eps: EndpointArg[] | null): KubeObject[] => [
-      node("node", [nodeIp], ["10.244.1.0/24"]),
-      ...(eps === null ? [] : [
-        service("lb", [VIP], [{ name: "http", port: 80, nodePort: NODE_PORT }], {
-          type: "LoadBalancer",
-          externalTrafficPolicy: "Local",
-          healthCheckNodePort: HC_PORT,
-        }, { status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } }),
-        endpointSlice("lb-1", "lb", 4, [{ name: "http", port: 80 }], eps),
-      ]),
-    ];
+    const objects = (eps: EndpointArg[] | null, twoPorts = false): KubeObject[] => {
+      const ports = [{ name: "http", port: 80, nodePort: NODE_PORT }];
+      if (twoPorts) ports.push({ name: "alt", port: 8080, nodePort: NODE_PORT + 1 });
+      return [
+        node("node", [nodeIp], ["10.244.1.0/24"]),
+        ...(eps === null ? [] : [
+          service("lb", [VIP], ports, {
+            type: "LoadBalancer",
+            externalTrafficPolicy: "Local",
+            healthCheckNodePort: HC_PORT,
+          }, { status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } }),
+          endpointSlice("lb-1", "lb", 4, ports.map(({ name, port }) => ({ name, port })), eps),
+        ]),
+      ];
+    };
     /** Waits until the health check port answers `code` with `localEndpoints` = `n`. */
     const expectHealth = (code: number, n: number, from = "ext1") =>
       eventually(async () => {
@@ -156,6 +160,15 @@ Deno.test({
         await proxy!.applyAndSync(file, objects([ep("web-1"), ep("web-2"), ep("remote-1")]));
         await expectHealth(200, 2);
       });
+
+      await t.step(
+        "a two-port Service backed by one local pod counts one endpoint (unique IPs, as upstream)",
+        async () => {
+          await proxy!.applyAndSync(file, objects([ep("web-1"), ep("remote-1")], true));
+          await expectHealth(200, 1);
+          await proxy!.applyAndSync(file, objects([ep("web-1"), ep("remote-1")]));
+        },
+      );
 
       await t.step("a local endpoint that is only terminating does not count: 503", async () => {
         const term = { ready: false, serving: true, terminating: true };
