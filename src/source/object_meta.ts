@@ -56,6 +56,18 @@ export function objectProblem(
   return undefined;
 }
 
+/**
+ * {@linkcode objectProblem} for an object served as `kind` by the API
+ * server: also an object that says it is of another kind is refused.
+ */
+export function servedObjectProblem(kind: string, obj: unknown): string | undefined {
+  const problem = objectProblem(obj);
+  if (problem) return problem;
+  const k = (obj as { kind?: unknown }).kind;
+  if (k !== undefined && k !== kind) return `kind is ${describeValue(k)}, not ${kind}`;
+  return undefined;
+}
+
 /** Whether `obj` passes {@linkcode objectProblem}. */
 export function isValidObject(obj: unknown): obj is KubeObject {
   return objectProblem(obj) === undefined;

@@ -10,7 +10,7 @@ import type { ClusterState, ObjectKind } from "../cluster_state.ts";
 import { HEADLESS_LABEL, SERVICE_PROXY_NAME_LABEL } from "../../model/kube_types.ts";
 import type { Logger } from "../../log/logger.ts";
 import { ApiClient } from "./api_client.ts";
-import type { BackoffOptions } from "./backoff.ts";
+import type { BackoffOptions } from "../../util/backoff.ts";
 import { type ClientConfig, loadClientConfig } from "./client_config.ts";
 import { Reflector, type ReflectorStatus } from "./reflector.ts";
 
