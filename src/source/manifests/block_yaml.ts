@@ -10,8 +10,9 @@
  * {@linkcode MANIFEST_SCHEMA}; where it might differ, or where js-yaml would
  * fail, it gives up instead.
  *
- * Why: js-yaml reads ~20 MB/s here, so a 10k-Service cluster dump (17-40 MB)
- * takes 1-2 s; this reader takes about a third of that.
+ * Why: js-yaml reads ~25 MB/s here, so a 10k-Service cluster dump (17-40 MB)
+ * takes 0.7-1.5 s; this reader takes about 60 % of that (interleaved runs of
+ * tests/support/manifest_bench.ts), which keeps such a file under a second.
  *
  * @module
  */
