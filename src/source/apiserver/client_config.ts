@@ -239,7 +239,11 @@ export function loadClientConfig(opts: LoadClientConfigOptions = {}): ClientConf
     config.tokenFile = provider.config.tokenFile;
     readFile(file, `${uf}.tokenFile`, config.tokenFile!);
   } else if (provider) {
-    throw new KubeConfigError(file, `${uf}.auth-provider`, `"${provider.name}" is not supported`);
+    // The provider's name (e.g. "oidc") is shown only when it looks like a name.
+    const name = typeof provider.name === "string" && /^[\w.-]{1,40}$/.test(provider.name)
+      ? `"${provider.name}" `
+      : "";
+    throw new KubeConfigError(file, `${uf}.auth-provider`, `${name}is not supported`);
   }
   if (user.exec) {
     throw new KubeConfigError(file, `${uf}.exec`, "exec credential plugins are not supported");
