@@ -45,12 +45,13 @@ export async function startClusterSource(
   if (config.manifests) {
     const path = config.manifests;
     if (!options.watch) {
-      await loadManifestsInto(path, state);
+      await loadManifestsInto(path, state, { logger: log });
       return { state, synced: Promise.resolve(), description: path, stop: () => Promise.resolve() };
     }
     const src = await startManifestSource(path, state, log);
+    // The source's own reload: incremental (unchanged files are not parsed again).
     const timer = setInterval(() => {
-      loadManifestsInto(path, state).catch((e) =>
+      src.reload().catch((e) =>
         log.error("Cannot re-read manifests; keeping the previous objects", {
           error: (e as Error).message,
         })

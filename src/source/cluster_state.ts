@@ -7,6 +7,7 @@
  */
 
 import type { KubeObject } from "../model/kube_types.ts";
+import { isValidObject } from "./object_meta.ts";
 
 /** The kinds of objects the proxy watches. */
 export type ObjectKind = "Service" | "EndpointSlice" | "Node" | "ServiceCIDR";
@@ -60,18 +61,24 @@ export class ClusterState {
     return this.#objects.get(kind)!.get(key);
   }
 
-  /** Adds or replaces one object. Objects without a name are ignored. */
-  upsert(kind: ObjectKind, obj: KubeObject): void {
-    if (!obj.metadata?.name) return;
+  /**
+   * Adds or replaces one object. Returns false, and ignores the object, when
+   * it fails `objectProblem()` of object_meta.ts (no name, a name that is
+   * not a string, ...); sources check first and log why.
+   */
+  upsert(kind: ObjectKind, obj: KubeObject): boolean {
+    if (!isValidObject(obj)) return false;
     const key = objectKey(obj);
     const map = this.#objects.get(kind)!;
     const previous = map.get(key);
     map.set(key, obj);
     this.#emit({ kind, key, previous, current: obj });
+    return true;
   }
 
   /** Removes one object, given the object or its key. */
   remove(kind: ObjectKind, objOrKey: KubeObject | string): void {
+    if (typeof objOrKey !== "string" && !isValidObject(objOrKey)) return;
     const key = typeof objOrKey === "string" ? objOrKey : objectKey(objOrKey);
     const map = this.#objects.get(kind)!;
     const previous = map.get(key);
@@ -83,17 +90,18 @@ export class ClusterState {
   /**
    * Replaces every object of one kind (after a list or a relist): objects not
    * in `objs` are removed, the others upserted. Unchanged objects (same
-   * resourceVersion) emit nothing.
+   * resourceVersion) emit nothing. Objects failing `objectProblem()` are
+   * ignored.
    */
   replaceAll(kind: ObjectKind, objs: Iterable<KubeObject>): void {
     const map = this.#objects.get(kind)!;
     const seen = new Set<string>();
     for (const obj of objs) {
-      if (!obj.metadata?.name) continue;
+      if (!isValidObject(obj)) continue;
       const key = objectKey(obj);
       seen.add(key);
       const previous = map.get(key);
-      const rv = obj.metadata.resourceVersion;
+      const rv = obj.metadata!.resourceVersion;
       if (previous && rv !== undefined && previous.metadata?.resourceVersion === rv) continue;
       map.set(key, obj);
       this.#emit({ kind, key, previous, current: obj });

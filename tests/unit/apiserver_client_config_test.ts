@@ -44,14 +44,38 @@ Deno.test("loadClientConfig() decodes inline data, takes a token and applies --m
       server: "https://a.example:6443",
       caData: CA,
       token: "abc",
-      insecureSkipTlsVerify: true,
     });
     const c = loadClientConfig({ kubeconfigPath: `${dir}/kc`, master: "https://b.example:443" });
     assert.equal(c.server, "https://b.example:443");
     assert.deepEqual(c.caCerts, [CA]);
     assert.equal(c.token, "abc");
+    assert.equal(c.insecureSkipTlsVerify, false);
+    assert.deepEqual(c.warnings, []);
+  });
+});
+
+Deno.test("loadClientConfig() honours insecure-skip-tls-verify with a warning, and refuses it with a CA as client-go does", async () => {
+  await withDir(async (dir) => {
+    await writeKubeconfig(`${dir}/kc`, {
+      server: "https://a.example",
+      insecureSkipTlsVerify: true,
+    });
+    const c = loadClientConfig({ kubeconfigPath: `${dir}/kc` });
     assert.equal(c.insecureSkipTlsVerify, true);
-    assert.match(c.warnings.join(), /insecure-skip-tls-verify/);
+    assert.match(
+      c.warnings.join(),
+      /insecure-skip-tls-verify is set: the server certificate is not verified/,
+    );
+    await writeKubeconfig(`${dir}/kc`, {
+      server: "https://a.example",
+      caData: CA,
+      insecureSkipTlsVerify: true,
+    });
+    assert.throws(
+      () => loadClientConfig({ kubeconfigPath: `${dir}/kc` }),
+      (e: unknown) =>
+        e instanceof KubeConfigError && e.field === 'clusters["test"].insecure-skip-tls-verify',
+    );
   });
 });
 
@@ -151,5 +175,95 @@ users:
     assert.equal(c.tokenFile, `${dir}/token`);
     await Deno.remove(`${dir}/token`);
     assert.throws(() => loadClientConfig({ kubeconfigPath: `${dir}/kc` }), /tokenFile/);
+  });
+});
+
+const TOKEN = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2VuLXZhbHVl.U0lHTkFUVVJF";
+const KEY_DATA = btoa(KEY);
+
+/** A kubeadm-style kubeconfig with a token and an inline key; `userExtra` goes under `user:`. */
+function kubeconfigText(userExtra: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: ${btoa(CA)}
+    server: https://10.0.0.1:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: kube-proxy
+  name: default
+current-context: default
+users:
+- name: kube-proxy
+  user:
+    client-key-data: ${KEY_DATA}
+${userExtra}`;
+}
+
+Deno.test("loadClientConfig() reports a kubeconfig syntax error by file and line only, never its content", async () => {
+  await withDir(async (dir) => {
+    const cases: [string, number][] = [
+      [`    token: ${TOKEN}\n   bad: indentation\n`, 19],
+      [`    token: [${TOKEN}\n`, 19], // the end of the text
+      [`    token: *${TOKEN}\n`, 18],
+      [`    token: !${TOKEN} x\n`, 18],
+      [`    token: ${TOKEN}\n    token: ${TOKEN}\n`, 19],
+    ];
+    for (const [extra, line] of cases) {
+      const text = kubeconfigText(extra);
+      await Deno.writeTextFile(`${dir}/kc`, text);
+      assert.throws(() => loadClientConfig({ kubeconfigPath: `${dir}/kc` }), (e: unknown) => {
+        assert.ok(e instanceof KubeConfigError);
+        const msg = e.message;
+        assert.equal(e.line, line, msg);
+        assert.match(msg, new RegExp(`^kubeconfig ${dir}/kc:${line}: cannot parse: [a-z][^\\n]*$`));
+        assert.ok(!msg.includes(TOKEN.slice(0, 12)), `token leaked: ${msg}`);
+        assert.ok(!msg.includes(KEY_DATA.slice(0, 12)), `key leaked: ${msg}`);
+        for (const l of text.split("\n").map((l) => l.trim()).filter((l) => l.length > 8)) {
+          assert.ok(!msg.includes(l), `file content "${l}" in: ${msg}`);
+        }
+        assert.equal(e.cause, undefined, "the parser's error (which quotes the file) is not kept");
+        return true;
+      });
+    }
+  });
+});
+
+Deno.test("loadClientConfig() does not quote a bad server URL, which may carry credentials", async () => {
+  await withDir(async (dir) => {
+    await writeKubeconfig(`${dir}/kc`, { server: "https://admin:s3cr3t@[bad" });
+    assert.throws(
+      () => loadClientConfig({ kubeconfigPath: `${dir}/kc` }),
+      (e: unknown) =>
+        e instanceof KubeConfigError && /server: is not a valid URL$/.test(e.message) &&
+        !e.message.includes("s3cr3t"),
+    );
+  });
+});
+
+Deno.test("loadClientConfig() passes tls-server-name on and warns only where it cannot be honoured", async () => {
+  await withDir(async (dir) => {
+    const text = kubeconfigText(`    token: ${TOKEN}\n`).replace(
+      "    server: https://10.0.0.1:6443\n",
+      "    server: https://10.0.0.1:6443\n    tls-server-name: kubernetes.default.svc\n",
+    ).replace(`client-key-data: ${KEY_DATA}`, "username: x");
+    await Deno.writeTextFile(`${dir}/kc`, text);
+    const c = loadClientConfig({ kubeconfigPath: `${dir}/kc` });
+    assert.equal(c.tlsServerName, "kubernetes.default.svc");
+    assert.deepEqual(c.warnings, []);
+    await Deno.writeTextFile(
+      `${dir}/kc`,
+      text.replace(
+        "    tls-server-name:",
+        "    proxy-url: http://127.0.0.1:3128\n    tls-server-name:",
+      ),
+    );
+    const p = loadClientConfig({ kubeconfigPath: `${dir}/kc` });
+    assert.equal(p.warnings.length, 2);
+    assert.match(p.warnings.join("\n"), /in addition to the system roots/);
+    assert.match(p.warnings.join("\n"), /tls-server-name is not supported/);
   });
 });

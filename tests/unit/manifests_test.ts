@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import {
+  addEntries,
+  emptyManifestObjects,
   ManifestError,
   manifestFiles,
+  parseManifestEntries,
   parseManifestText,
   readManifests,
 } from "../../src/source/manifests/read_manifests.ts";
+import { parseYamlDocuments } from "../../src/source/manifests/yaml_documents.ts";
+import { realisticObjects, writeClusterManifests } from "../support/cluster_manifests.ts";
+import { toKubectlList, toYamlDocuments } from "../support/kubectl_yaml.ts";
 
 const SVC = `apiVersion: v1
 kind: Service
@@ -109,5 +115,118 @@ Deno.test("manifestFiles() takes a single file as is and reports a missing path"
       (e: unknown) =>
         e instanceof ManifestError && /missing: cannot read/.test((e as Error).message),
     );
+  });
+});
+
+Deno.test("parseManifestText() reads `kubectl get -o yaml` List output and `-o json` alike", () => {
+  const objs = [...realisticObjects({ services: 3, endpointsPerService: 2, managedFields: true })];
+  const fromYaml = parseManifestText("list.yaml", toKubectlList(objs));
+  const fromJson = parseManifestText(
+    "list.json",
+    JSON.stringify({ apiVersion: "v1", kind: "List", items: objs }, null, 4),
+  );
+  assert.equal(fromYaml.length, 7);
+  assert.deepEqual(fromYaml, fromJson);
+  assert.deepEqual(fromYaml, JSON.parse(JSON.stringify(objs)));
+});
+
+Deno.test("parseManifestText() keeps timestamps and quoted numbers as strings, and reads merge keys", () => {
+  const [svc] = parseManifestText(
+    "t.yaml",
+    `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  creationTimestamp: 2026-11-02T09:14:27Z
+  resourceVersion: "123"
+  labels: &labels {app: web}
+  annotations:
+    <<: *labels
+spec: {ports: [{port: 80}]}
+`,
+  );
+  assert.equal(svc.metadata?.annotations?.app, "web");
+  const meta = svc.metadata as Record<string, unknown>;
+  assert.equal(meta.creationTimestamp, "2026-11-02T09:14:27Z");
+  assert.equal(meta.resourceVersion, "123");
+});
+
+Deno.test("parseYamlDocuments() names the exact line of an error deep in a 2000-document file", () => {
+  const good = toYamlDocuments([...realisticObjects({ services: 1000, endpointsPerService: 1 })]);
+  const lines = good.split("\n").length;
+  // The error sits on the 3rd line of the last document: `spec: type: ClusterIP`.
+  const text = `${good}---\napiVersion: v1\nspec: type: ClusterIP\n`;
+  assert.throws(() => parseYamlDocuments("big.yaml", text), (e: unknown) => {
+    assert.ok(e instanceof ManifestError);
+    assert.equal(e.line, lines + 2);
+    assert.match(e.message, new RegExp(`^big\\.yaml:${lines + 2}: YAML error: [^\\n]+$`));
+    return true;
+  });
+  assert.throws(
+    () => parseManifestText("s.yaml", `${SVC}---\n# comment\n\n"just a string"\n`),
+    /^ManifestError: s\.yaml:8: document is not an object$/,
+  );
+});
+
+Deno.test("parseYamlDocuments() reads kubectl output with the fast reader and odd YAML with js-yaml", () => {
+  const stats = { fast: 0, fallback: 0 };
+  const text = toYamlDocuments([...realisticObjects({ services: 50, lastApplied: true })]);
+  const docs = parseYamlDocuments("k.yaml", `\ufeff${text}`, stats);
+  assert.deepEqual(stats, { fast: 101, fallback: 0 });
+  // Each document's content starts on the line after its `---`.
+  const starts = text.split("\n").flatMap((l, i) => (l === "---" ? [i + 2] : []));
+  assert.deepEqual(docs.map((d) => d.line), [1, ...starts]);
+  const odd = parseYamlDocuments(
+    "odd.yaml",
+    "a: &x 1\nb: *x\n---\nc: [1, 2]\n...\n---\nd: 1\n",
+    stats,
+  );
+  assert.deepEqual(odd.map((d) => d.value), [{ a: 1, b: 1 }, { c: [1, 2] }, { d: 1 }]);
+  assert.deepEqual(stats, { fast: 102, fallback: 2 });
+});
+
+Deno.test("parseManifestEntries() skips malformed objects and list items, naming file, line and kind", () => {
+  const problems: string[] = [];
+  const text = `${SVC}---
+apiVersion: v1
+kind: Service
+metadata: {name: 42}
+---
+apiVersion: v1
+kind: List
+items:
+- 7
+- apiVersion: v1
+  kind: Service
+  metadata: [not, a, map]
+- apiVersion: v1
+  kind: Node
+  metadata: {name: node-a, namespace: stray}
+`;
+  const m = emptyManifestObjects();
+  addEntries(parseManifestEntries("bad.yaml", text, problems), m);
+  assert.deepEqual(problems, ["bad.yaml:10: List: items[0] is not an object; skipped"]);
+  assert.deepEqual(m.problems, [
+    "bad.yaml:6: Service: metadata.name is not a string (number 42); skipped",
+    "bad.yaml:10: Service: metadata is not an object (array of 3); skipped",
+  ]);
+  assert.deepEqual(m.byKind.get("Service")!.map((o) => o.metadata?.name), ["web"]);
+  assert.equal(m.byKind.get("Node")![0].metadata?.namespace, undefined, "cluster-scoped");
+});
+
+Deno.test("readManifests() reads a 5000-Service kubectl-style file in well under 5 s", async () => {
+  // The former reader rescanned the text for every document's line (quadratic): ~40 s here.
+  await withDir({}, async (dir) => {
+    const { bytes } = await writeClusterManifests({
+      out: `${dir}/cluster.yaml`,
+      services: 5000,
+      endpointsPerService: 1,
+    });
+    const t0 = performance.now();
+    const m = await readManifests(`${dir}/cluster.yaml`);
+    const ms = performance.now() - t0;
+    assert.equal(m.byKind.get("Service")!.length, 5000);
+    assert.equal(m.byKind.get("EndpointSlice")!.length, 5000);
+    assert.ok(ms < 5000, `${(bytes / 1e6).toFixed(1)} MB read in ${Math.round(ms)} ms`);
   });
 });

@@ -9,27 +9,25 @@
 
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubeConfigError } from "./errors.ts";
-import { parse as parseYaml } from "yaml";
-
-/** A string field of `users[name].user` in the kubeconfig file itself, or undefined. */
-function rawUserField(file: string, userName: string, field: string): string | undefined {
-  try {
-    const doc = parseYaml(Deno.readTextFileSync(file)) as {
-      users?: { name?: string; user?: Record<string, unknown> }[];
-    };
-    const v = doc?.users?.find((u) => u?.name === userName)?.user?.[field];
-    return typeof v === "string" && v !== "" ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import {
+  isYamlError,
+  rawUserField,
+  readKubeconfig,
+  safeReason,
+  yamlErrorLine,
+} from "./kubeconfig_file.ts";
 
 /** Everything needed to talk to the API server. */
 export interface ClientConfig {
   /** Server URL without a trailing slash, e.g. `https://10.0.0.1:6443`. */
   server: string;
-  /** Extra CA certificates (PEM) trusted for the server. */
+  /**
+   * CA certificates (PEM) of the server: with them, only they are trusted
+   * (as client-go does); without them, the system roots.
+   */
   caCerts?: string[];
+  /** Name the server certificate is verified against (`tls-server-name`). */
+  tlsServerName?: string;
   /** Client certificate and key (PEM), for mTLS. */
   cert?: string;
   key?: string;
@@ -102,34 +100,34 @@ function checkServer(file: string, field: string, server: string | undefined): s
   let url: URL;
   try {
     url = new URL(server);
-  } catch (e) {
-    throw new KubeConfigError(file, field, `invalid URL "${server}"`, { cause: e });
+  } catch {
+    // Not quoted: a kubeconfig's values are not logged (a URL may carry credentials).
+    throw new KubeConfigError(file, field, "is not a valid URL");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new KubeConfigError(file, field, `URL "${server}" must be http or https`);
+    throw new KubeConfigError(file, field, `must be an http or https URL, not ${url.protocol}`);
   }
   return server.replace(/\/+$/, "");
 }
 
-function loadKubeConfig(opts: LoadClientConfigOptions): { kc: KubeConfig; file: string } {
+function loadKubeConfig(
+  opts: LoadClientConfigOptions,
+): { kc: KubeConfig; file: string; doc?: unknown } {
   const kc = new KubeConfig();
   if (opts.kubeconfigPath) {
     const file = opts.kubeconfigPath;
-    try {
-      Deno.statSync(file);
-    } catch (e) {
-      throw new KubeConfigError(file, undefined, `cannot read: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
+    // Parsed here first so that a syntax error is reported without the file's content.
+    const doc = readKubeconfig(file);
     try {
       kc.loadFromFile(file);
     } catch (e) {
-      throw new KubeConfigError(file, undefined, `cannot parse: ${(e as Error).message}`, {
-        cause: e,
+      // client-node's messages may quote the file (its YAML parser's do): never pass them on.
+      const detail = isYamlError(e) ? safeReason(e) : (e as Error)?.name ?? "error";
+      throw new KubeConfigError(file, undefined, `cannot load: ${detail}`, {
+        line: yamlErrorLine(e),
       });
     }
-    return { kc, file };
+    return { kc, file, doc };
   }
   const host = Deno.env.get("KUBERNETES_SERVICE_HOST");
   const port = Deno.env.get("KUBERNETES_SERVICE_PORT");
@@ -156,7 +154,7 @@ export function loadClientConfig(opts: LoadClientConfigOptions = {}): ClientConf
     const server = checkServer("(none)", "--master", opts.master);
     return { server, insecureSkipTlsVerify: false, origin: `--master ${server}`, warnings: [] };
   }
-  const { kc, file } = loadKubeConfig(opts);
+  const { kc, file, doc } = loadKubeConfig(opts);
   const ctxName = kc.getCurrentContext();
   if (!ctxName || !kc.getContextObject(ctxName)) {
     throw new KubeConfigError(file, "current-context", `context "${ctxName ?? ""}" not found`);
@@ -171,18 +169,47 @@ export function loadClientConfig(opts: LoadClientConfigOptions = {}): ClientConf
     : checkServer(file, `${cf}.server`, cluster.server);
   const warnings: string[] = [];
   const ca = material(file, `${cf}.certificate-authority`, cluster.caData, cluster.caFile, "CA");
-  if (cluster.skipTLSVerify) {
-    warnings.push(
-      "insecure-skip-tls-verify is set, but Deno's fetch cannot skip verification per client; " +
-        "run with --unsafely-ignore-certificate-errors=<host> to really skip it",
+  const proxyUrl = cluster.proxyUrl || undefined;
+  if (proxyUrl && server.startsWith("https:")) {
+    // Through a proxy the request goes out on Deno's fetch, whose TLS settings are coarser.
+    if (ca) {
+      warnings.push(
+        "proxy-url is set: the certificate-authority is trusted in addition to the system roots, " +
+          "not instead of them",
+      );
+    }
+    if (cluster.skipTLSVerify) {
+      warnings.push(
+        "proxy-url is set: insecure-skip-tls-verify cannot be honoured; " +
+          "run with --unsafely-ignore-certificate-errors=<host> to really skip verification",
+      );
+    }
+    if (cluster.tlsServerName) {
+      warnings.push("proxy-url is set: tls-server-name is not supported and is ignored");
+    }
+  }
+  if (cluster.skipTLSVerify && ca) {
+    // As client-go: a CA and "do not verify" contradict each other.
+    throw new KubeConfigError(
+      file,
+      `${cf}.insecure-skip-tls-verify`,
+      "cannot be combined with certificate-authority(-data)",
     );
   }
-  if (cluster.tlsServerName) warnings.push("tls-server-name is not supported and is ignored");
+  if (cluster.skipTLSVerify && !proxyUrl) {
+    warnings.push("insecure-skip-tls-verify is set: the server certificate is not verified");
+  }
+  if (cluster.tlsServerName && !ca && !proxyUrl && !cluster.skipTLSVerify) {
+    warnings.push(
+      "tls-server-name is only supported together with certificate-authority; it is ignored",
+    );
+  }
   const config: ClientConfig = {
     server,
     caCerts: ca ? [ca] : undefined,
+    tlsServerName: cluster.tlsServerName || undefined,
     insecureSkipTlsVerify: cluster.skipTLSVerify === true,
-    proxyUrl: cluster.proxyUrl || undefined,
+    proxyUrl,
     origin: file === "in-cluster" ? "in-cluster service account" : `kubeconfig ${file}`,
     warnings,
   };
@@ -212,14 +239,18 @@ export function loadClientConfig(opts: LoadClientConfigOptions = {}): ClientConf
     config.tokenFile = provider.config.tokenFile;
     readFile(file, `${uf}.tokenFile`, config.tokenFile!);
   } else if (provider) {
-    throw new KubeConfigError(file, `${uf}.auth-provider`, `"${provider.name}" is not supported`);
+    // The provider's name (e.g. "oidc") is shown only when it looks like a name.
+    const name = typeof provider.name === "string" && /^[\w.-]{1,40}$/.test(provider.name)
+      ? `"${provider.name}" `
+      : "";
+    throw new KubeConfigError(file, `${uf}.auth-provider`, `${name}is not supported`);
   }
   if (user.exec) {
     throw new KubeConfigError(file, `${uf}.exec`, "exec credential plugins are not supported");
   }
   if (!config.token && !config.tokenFile && file !== "in-cluster") {
     // client-node 2.0.1 drops `users[].user.tokenFile` (kubeadm's kube-proxy kubeconfig uses it).
-    const tokenFile = rawUserField(file, user.name, "tokenFile");
+    const tokenFile = rawUserField(doc, user.name, "tokenFile");
     if (tokenFile) {
       config.tokenFile = tokenFile;
       readFile(file, `${uf}.tokenFile`, tokenFile);

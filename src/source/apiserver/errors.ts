@@ -4,18 +4,37 @@
  * @module
  */
 
-/** A kubeconfig (or in-cluster configuration) that cannot be used. */
+/** Options of {@linkcode KubeConfigError}. */
+export interface KubeConfigErrorOptions extends ErrorOptions {
+  /** 1-based line in the file, for a syntax error. */
+  line?: number;
+}
+
+/**
+ * A kubeconfig (or in-cluster configuration) that cannot be used. The
+ * message is one line naming the file, the line or field, and what is wrong;
+ * it never quotes the file (which holds credentials).
+ */
 export class KubeConfigError extends Error {
   /** The kubeconfig file, or "in-cluster". */
   readonly file: string;
   /** The offending field (e.g. `users["kube-proxy"].client-key`), when known. */
   readonly field?: string;
+  /** 1-based line of a syntax error, when known. */
+  readonly line?: number;
 
-  constructor(file: string, field: string | undefined, detail: string, options?: ErrorOptions) {
-    super(`kubeconfig ${file}${field ? `: ${field}` : ""}: ${detail}`, options);
+  constructor(
+    file: string,
+    field: string | undefined,
+    detail: string,
+    options?: KubeConfigErrorOptions,
+  ) {
+    const where = `${file}${options?.line ? `:${options.line}` : ""}${field ? `: ${field}` : ""}`;
+    super(`kubeconfig ${where}: ${detail}`, options);
     this.name = "KubeConfigError";
     this.file = file;
     this.field = field;
+    this.line = options?.line;
   }
 }
 

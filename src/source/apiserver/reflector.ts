@@ -10,7 +10,7 @@
 import type { ClusterState, ObjectKind } from "../cluster_state.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ApiClient } from "./api_client.ts";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { Backoff, type BackoffOptions } from "../../util/backoff.ts";
 import { ApiStatusError, WatchStalledError } from "./errors.ts";
 import { applyWatchEvent } from "./watch_event.ts";
 import { readJsonLines } from "./json_lines.ts";
@@ -56,12 +56,18 @@ export interface ReflectorStatus {
   lastEventAt?: Date;
   lists: number;
   watches: number;
+  /** Objects and watch events skipped because of their shape. */
+  skipped: number;
 }
 
-/** Lists and watches one kind into the cluster state. */
 /** How long stop() waits for the list/watch loop to end after aborting it. */
 const STOP_WAIT_MS = 2000;
 
+/**
+ * Lists and watches one kind into the cluster state. Objects and events of
+ * the wrong shape are skipped with a warning naming the kind and the object;
+ * the others are applied.
+ */
 export class Reflector {
   readonly #o: ReflectorOptions;
   readonly #backoff: Backoff;
@@ -92,6 +98,7 @@ export class Reflector {
       served: true,
       lists: 0,
       watches: 0,
+      skipped: 0,
     };
     this.synced = new Promise((resolve) => (this.#resolveSynced = resolve));
   }
@@ -172,6 +179,7 @@ export class Reflector {
         timeoutMs: o.listTimeoutMs ?? 60_000,
         signal: this.#abort.signal,
         optional: o.optional ?? false,
+        kind: o.kind,
       });
     } finally {
       this.#abort = undefined;
@@ -189,6 +197,7 @@ export class Reflector {
       o.state.replaceAll(o.kind, []);
     } else {
       this.#status.served = true;
+      for (const why of result.skipped) this.#skipped(why);
       o.state.replaceAll(o.kind, result.items);
       this.#rv = result.resourceVersion;
       o.logger.v(2).info("Listed objects", {
@@ -223,9 +232,13 @@ export class Reflector {
       this.#status.connected = true;
       this.#status.watches++;
       o.logger.v(4).info("Watch started", { kind: o.kind, resourceVersion: this.#rv });
-      for await (const ev of readJsonLines(res.body!)) {
-        const rv = applyWatchEvent(o.state, o.kind, ev);
-        if (rv) this.#rv = rv;
+      if (!res.body) {
+        throw new ApiStatusError(res.status, undefined, "watch response without a body");
+      }
+      for await (const ev of readJsonLines(res.body)) {
+        const r = applyWatchEvent(o.state, o.kind, ev);
+        if (r.skipped) this.#skipped(r.skipped);
+        if (r.resourceVersion) this.#rv = r.resourceVersion;
         events++;
         this.#status.lastEventAt = new Date();
         this.#backoff.reset();
@@ -240,6 +253,15 @@ export class Reflector {
       this.#abort = undefined;
       this.#status.connected = false;
     }
+  }
+
+  /** Logs an object or event left out because of its shape. */
+  #skipped(why: string): void {
+    this.#status.skipped++;
+    this.#o.logger.warn("Skipping a malformed object from the API server", {
+      kind: this.#o.kind,
+      object: why,
+    });
   }
 
   #sleep(ms: number): Promise<void> {

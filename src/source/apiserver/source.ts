@@ -10,7 +10,7 @@ import type { ClusterState, ObjectKind } from "../cluster_state.ts";
 import { HEADLESS_LABEL, SERVICE_PROXY_NAME_LABEL } from "../../model/kube_types.ts";
 import type { Logger } from "../../log/logger.ts";
 import { ApiClient } from "./api_client.ts";
-import type { BackoffOptions } from "./backoff.ts";
+import type { BackoffOptions } from "../../util/backoff.ts";
 import { type ClientConfig, loadClientConfig } from "./client_config.ts";
 import { Reflector, type ReflectorStatus } from "./reflector.ts";
 
@@ -61,7 +61,12 @@ interface WatchedKind {
 /** The collections kube-proxy watches, with its selectors. */
 export function watchedKinds(nodeName: string): WatchedKind[] {
   return [
-    { kind: "Service", path: "/api/v1/services", labelSelector: `!${SERVICE_PROXY_NAME_LABEL}` },
+    // As upstream: Services another proxy owns and headless Services are not even listed.
+    {
+      kind: "Service",
+      path: "/api/v1/services",
+      labelSelector: `!${SERVICE_PROXY_NAME_LABEL},!${HEADLESS_LABEL}`,
+    },
     {
       kind: "EndpointSlice",
       path: "/apis/discovery.k8s.io/v1/endpointslices",

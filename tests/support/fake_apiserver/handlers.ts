@@ -37,7 +37,12 @@ export interface RequestContext {
   host: string;
   reply: Reply;
   openWatch: (spec: WatchSpec, status: number) => OpenWatch;
+  /** Rewrites a list body before it is sent (to test clients against odd servers). */
+  listTransform?: ListTransform;
 }
+
+/** Rewrites the body of a list of `resource`; whatever it returns is sent as JSON. */
+export type ListTransform = (resource: string, body: Record<string, unknown>) => unknown;
 
 const NOT_FOUND = statusBody(404, "NotFound", "the server could not find the requested resource");
 
@@ -117,7 +122,8 @@ function handleList(ctx: RequestContext, def: ResourceDef, ns: string | undefine
     items = items.slice(0, limit);
     next = btoa(JSON.stringify({ rv, start: keyOf(items[items.length - 1]) }));
   }
-  ctx.reply(200, listBody(def, rv, items, next));
+  const body = listBody(def, rv, items, next);
+  ctx.reply(200, ctx.listTransform ? ctx.listTransform(def.resource, body) : body);
 }
 
 function handleWatch(

@@ -18,9 +18,10 @@ import type { TLSSocket } from "node:tls";
 import { type FakeObject, FakeStore } from "./store.ts";
 import { type ResourceDef, RESOURCES } from "./resources.ts";
 import { type CutMode, OpenWatch } from "./watch.ts";
-import { handleGet, type Reply } from "./handlers.ts";
+import { handleGet, type ListTransform, type Reply } from "./handlers.ts";
 
 export type { CutMode } from "./watch.ts";
+export type { ListTransform } from "./handlers.ts";
 export type { FakeObject } from "./store.ts";
 
 /** Options of {@linkcode FakeApiServer}. */
@@ -73,6 +74,8 @@ export class FakeApiServer {
   tlsErrors = 0;
   /** How too-old watches fail; may be changed at any time. */
   tooOldMode: "http" | "event";
+  /** Rewrites every list body before it is sent (e.g. to add malformed items); may be changed at any time. */
+  listTransform?: ListTransform;
   readonly #opts: FakeApiServerOptions;
   readonly #enabled: readonly ResourceDef[];
   #server?: http.Server;
@@ -186,10 +189,11 @@ export class FakeApiServer {
     return ws.length;
   }
 
-  /** Writes raw text into every open watch; returns how many. */
-  injectRaw(text: string): number {
-    for (const w of this.#watches) w.writeRaw(text);
-    return this.#watches.size;
+  /** Writes raw text into every open watch, or those of one resource (e.g. "services"); returns how many. */
+  injectRaw(text: string, resource?: string): number {
+    const ws = [...this.#watches].filter((w) => !resource || w.spec.def.resource === resource);
+    for (const w of ws) w.writeRaw(text);
+    return ws.length;
   }
 
   /** Ends every open watch cleanly (as at timeoutSeconds); returns how many. */
@@ -258,6 +262,7 @@ export class FakeApiServer {
       defaultWatchTimeoutSeconds: this.#opts.defaultWatchTimeoutSeconds ?? 1800,
       host: req.headers.host ?? `127.0.0.1:${this.#port}`,
       reply,
+      listTransform: this.listTransform,
       openWatch: (spec, onStatus) => {
         record.status = onStatus;
         const w = new OpenWatch(spec, req, res, () => this.#watches.delete(w));
