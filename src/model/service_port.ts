@@ -189,7 +189,10 @@ function readPorts(
   shared: SharedPortFields,
 ): ServicePortInfo[] {
   const ports: ServicePortInfo[] = [];
-  if (raw === undefined || raw === null) return ports;
+  // The API server requires ports of every Service but a headless one (skipped before this).
+  if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
+    return bad("spec.ports", "no ports: nothing to program"), ports;
+  }
   if (!Array.isArray(raw)) return bad("spec.ports", `must be a list, got ${typeName(raw)}`), ports;
   const ids = new Set<string>();
   for (let i = 0; i < raw.length; i++) {
