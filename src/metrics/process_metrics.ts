@@ -7,6 +7,7 @@
  * @module
  */
 
+import process from "node:process";
 import { Counter, Gauge, type Registry } from "./registry.ts";
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ; 100 on Linux). */
@@ -117,11 +118,16 @@ export function registerProcessMetrics(
   const dir = options.procDir ?? "/proc/self";
   const procStat = options.procStat ?? "/proc/stat";
   const registers = [registry];
-  const attempt = (read: () => number, use: (v: number) => void) => {
-    try {
-      use(read());
-    } catch {
-      // Keep the previous value.
+  // Deno lets a process read /proc only with --allow-all; under a scoped permission set, the values
+  // that have a permission-free source come from the runtime instead.
+  const attempt = (read: () => number, use: (v: number) => void, fallback?: () => number) => {
+    for (const f of fallback ? [read, fallback] : [read]) {
+      try {
+        use(f());
+        return;
+      } catch {
+        // Next source, or keep the previous value.
+      }
     }
   };
   new Counter({
@@ -132,27 +138,32 @@ export function registerProcessMetrics(
       attempt(() => readStat(dir, procStat).cpuSeconds, (v) => {
         this.reset();
         this.inc(v);
+      }, () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1e6;
       });
     },
   });
-  const gauge = (name: string, help: string, read: () => number) =>
+  const gauge = (name: string, help: string, read: () => number, fallback?: () => number) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        attempt(read, (v) => this.set(v));
+        attempt(read, (v) => this.set(v), fallback);
       },
     });
   gauge(
     "process_start_time_seconds",
     "Start time of the process since unix epoch in seconds.",
     () => readStat(dir, procStat).startTimeSeconds,
+    () => Math.round(performance.timeOrigin / 1000),
   );
   gauge(
     "process_resident_memory_bytes",
     "Resident memory size in bytes.",
     () => readMemory(dir).residentBytes,
+    () => Deno.memoryUsage().rss,
   );
   gauge(
     "process_virtual_memory_bytes",
