@@ -15,7 +15,7 @@ import { FakeApiServer } from "./server.ts";
 import type { CutMode, FakeObject } from "./server.ts";
 
 interface Command {
-  op: "upsert" | "delete" | "compact" | "cut" | "stop" | "listen" | "clientCNs";
+  op: "upsert" | "delete" | "compact" | "cut" | "stop" | "listen" | "clientCNs" | "requests";
   resource?: string;
   obj?: FakeObject;
   key?: string;
@@ -92,6 +92,11 @@ export class FakeApiServerProcess {
   async clientCNs(): Promise<string[]> {
     return await this.#send({ op: "clientCNs" }) as string[];
   }
+
+  /** Every request served so far, as `GET /path?query` (the query sorted). */
+  async requests(): Promise<string[]> {
+    return await this.#send({ op: "requests" }) as string[];
+  }
   /** Ends the process. */
   async close(): Promise<void> {
     try {
@@ -162,6 +167,13 @@ if (import.meta.main) {
           break;
         case "clientCNs":
           result = [...new Set(server.requests.map((r) => r.clientCN).filter((c) => c))];
+          break;
+        case "requests":
+          result = server.requests.map((r) =>
+            `${r.method} ${r.path}?${
+              new URLSearchParams(Object.entries(r.query).sort()).toString()
+            }`
+          );
           break;
       }
       out({ result });
