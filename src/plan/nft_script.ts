@@ -8,11 +8,21 @@
  */
 
 import type { FamilyChanges, FamilyGarbage, FamilyPlan, PlanObject } from "./family_plan.ts";
+import { SET } from "./names.ts";
 
 const CHUNK = 2000;
 
-function elementText(key: string, value: string): string {
-  return value === "" ? key : `${key} : ${value}`;
+/**
+ * The key as nft reads it. The `hairpin` set pairs an address with itself;
+ * the plan keeps only the address (a shorter key, built once per endpoint).
+ */
+function keyText(set: string, key: string): string {
+  return set === SET.hairpin ? `${key} . ${key}` : key;
+}
+
+function elementText(set: string, key: string, value: string): string {
+  const k = keyText(set, key);
+  return value === "" ? k : `${k} : ${value}`;
 }
 
 function pushElements(out: string[], head: string, set: string, items: string[]): void {
@@ -29,7 +39,7 @@ function tableName(plan: FamilyPlan): string {
 function pushAllElements(plan: FamilyPlan, t: string, out: string[]): void {
   for (const set of plan.skeleton.sets.keys()) {
     const items: string[] = [];
-    for (const [k, v] of plan.elementsOf(set)) items.push(elementText(k, v));
+    for (const [k, v] of plan.elementsOf(set)) items.push(elementText(set, k, v));
     pushElements(out, `add element ${t}`, set, items);
   }
 }
@@ -148,11 +158,11 @@ export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: str
     ops += rules.length;
   }
   for (const [set, keys] of c.elementsDeleted) {
-    pushElements(out, `delete element ${t}`, set, keys);
+    pushElements(out, `delete element ${t}`, set, keys.map((k) => keyText(set, k)));
     ops += keys.length;
   }
   for (const [set, kvs] of c.elementsAdded) {
-    pushElements(out, `add element ${t}`, set, kvs.map(([k, v]) => elementText(k, v)));
+    pushElements(out, `add element ${t}`, set, kvs.map(([k, v]) => elementText(set, k, v)));
     ops += kvs.length;
   }
   return ops;
@@ -163,7 +173,7 @@ export function renderFamilyGarbage(plan: FamilyPlan, g: FamilyGarbage, out: str
   const t = tableName(plan);
   let ops = 0;
   for (const [set, keys] of g.elements) {
-    pushElements(out, `delete element ${t}`, set, keys);
+    pushElements(out, `delete element ${t}`, set, keys.map((k) => keyText(set, k)));
     ops += keys.length;
   }
   // A gone chain may still jump to another gone chain or name a gone set: flush them all first.

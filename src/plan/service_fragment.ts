@@ -82,7 +82,8 @@ export function renderServicePort(
   const affinity = sp.affinityTimeoutSeconds > 0;
   if (affinity) renderAffinityObjects(sp, policy, ctx, f);
   for (const ep of dnatTargets(policy)) {
-    addElement(f, SET.hairpin, `${ep.ip.text} . ${ep.ip.text}`);
+    // Kept by address only; written as `addr . addr` (see nft_script.ts).
+    addElement(f, SET.hairpin, ep.ip.text);
   }
 
   const entry = (
