@@ -6,6 +6,7 @@ import { FakeNftRunner } from "../../../src/nft/fake_nft_runner.ts";
 import { endpointsMap, SET } from "../../../src/plan/names.ts";
 import { renderFamilyGarbage } from "../../../src/plan/nft_script.ts";
 import type { Service } from "../../../src/model/kube_types.ts";
+import { type IpAddr, parseCidr, parseIp } from "../../../src/model/ip.ts";
 import {
   endpoint,
   nodeObject,
@@ -512,4 +513,77 @@ Deno.test("Proxier.onPending() returns a function that unsubscribes", async () =
   state.upsert("Service", service("other", { clusterIP: "10.96.0.11" }));
   assert.equal(calls, 1);
   assert.equal(proxier.hasPending, true);
+});
+
+Deno.test("Proxier refuses external IPs that are a ClusterIP, in a service CIDR or an older Service's, and counts them", async () => {
+  const { state, logs, proxier, inSync, elements } = setup();
+  const svc = (name: string, ip: string, externalIPs: string[], created: string) =>
+    service(name, { clusterIP: ip, externalIPs }, {
+      metadata: { creationTimestamp: created },
+    });
+  // Claimants arrive before the owners, and "a-young" comes first by name: only age decides.
+  state.upsert("Service", svc("a-young", "10.96.0.23", ["192.0.2.9"], "2024-01-01T00:00:00Z"));
+  state.upsert("Service", svc("old", "10.96.0.22", ["192.0.2.9"], "2022-01-01T00:00:00Z"));
+  state.upsert("Service", svc("thief", "10.96.0.20", ["10.96.0.10"], "2021-01-01T00:00:00Z"));
+  state.upsert("Service", svc("web", "10.96.0.10", [], "2023-01-01T00:00:00Z"));
+  state.upsert("Service", svc("inside", "10.96.0.21", ["10.96.5.5"], "2021-01-01T00:00:00Z"));
+  for (
+    const [name, ip] of [["web", "10.244.1.10"], ["old", "10.244.1.22"], ["a-young", "10.244.1.23"]]
+  ) {
+    state.upsert("EndpointSlice", slice(name, `${name}-1`, [endpoint(ip)]));
+  }
+  await proxier.sync();
+  assert.deepEqual({ ...proxier.refusedAddresses() }, {
+    "cluster-ip": 1,
+    "service-cidr": 1,
+    conflict: 1,
+  });
+  assert.equal(elements(EP).get("10.96.0.10 . 80 . 0"), "10.244.1.10 . 8080", "web keeps its IP");
+  assert.ok(!elements(SET.serviceIps).has("10.96.5.5 . tcp . 80"));
+  assert.equal(elements(EP).get("192.0.2.9 . 80 . 0"), "10.244.1.22 . 8080", "the older wins");
+  assert.ok(
+    logs.some((l) => /object="Service default\/a-young" field="spec\.externalIPs\[0\]"/.test(l)),
+    logs.join("\n"),
+  );
+  inSync();
+  state.remove("Service", "default/old");
+  assert.equal((await proxier.sync()).kind, "partial");
+  assert.equal(
+    elements(EP).get("192.0.2.9 . 80 . 0"),
+    "10.244.1.23 . 8080",
+    "the next one takes over",
+  );
+  assert.equal(proxier.refusedAddresses().conflict, 0);
+  inSync();
+});
+
+Deno.test("Proxier reports its NodePort addresses, and a full sync re-reads this host's addresses", async () => {
+  let local: IpAddr[] = [parseIp("192.168.10.1"), parseIp("10.0.0.1")];
+  const { state, proxier, inSync, elements } = setup({
+    settings: settings({
+      nodePortAddresses: [parseCidr("192.168.0.0/16")],
+      localAddresses: () => local,
+    }),
+  });
+  state.upsert("Service", web());
+  await proxier.sync();
+  // No IPv6 CIDR: every IPv6 address, as upstream.
+  assert.deepEqual(proxier.nodePortAddresses(), ["192.168.10.1", "::"]);
+  assert.deepEqual([...elements(SET.nodeportIps).keys()], ["192.168.10.1"]);
+  local = [...local, parseIp("192.168.20.1")];
+  proxier.requestFull();
+  assert.equal((await proxier.sync()).kind, "full");
+  assert.deepEqual(proxier.nodePortAddresses(), ["192.168.10.1", "192.168.20.1", "::"]);
+  assert.deepEqual([...elements(SET.nodeportIps).keys()].sort(), ["192.168.10.1", "192.168.20.1"]);
+  inSync();
+});
+
+Deno.test("Proxier times the nft transaction apart from the whole sync", async () => {
+  let t = 0;
+  const { state, proxier } = setup({ now: () => (t += 5) });
+  state.upsert("Service", web());
+  const r = await proxier.sync();
+  assert.equal(r.applyMs, 5, "one clock step across the apply");
+  assert.ok(r.durationMs > r.applyMs, `duration ${r.durationMs}, apply ${r.applyMs}`);
+  assert.equal((await proxier.sync()).applyMs, 0, "nothing applied");
 });
