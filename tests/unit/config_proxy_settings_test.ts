@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configFromFlags } from "../../src/config/resolve_config.ts";
 import { proxySettingsFrom } from "../../src/config/proxy_settings_from.ts";
-import { parseIp } from "../../src/model/ip.ts";
+import { type IpAddr, parseIp } from "../../src/model/ip.ts";
 
 const host = { hostname: () => "Node-A" };
 
@@ -27,14 +27,21 @@ Deno.test("proxySettingsFrom() turns the typed configuration into renderer setti
   assert.deepEqual(s.nodeIPOverride.map((ip) => ip.text), ["192.0.2.5", "fd00::5"]);
 });
 
-Deno.test("proxySettingsFrom() reads this host's addresses for CIDR nodePortAddresses", () => {
+Deno.test("proxySettingsFrom() reads this host's addresses for CIDR nodePortAddresses at every use", () => {
   const addrs = [parseIp("198.51.100.10"), parseIp("198.51.100.11"), parseIp("127.0.0.1")];
+  let reads = 0;
   const s = proxySettingsFrom(
     configFromFlags(["--nodeport-addresses=198.51.100.0/24"], host),
-    { localAddresses: () => addrs },
+    { localAddresses: () => (reads++, addrs) },
   );
   assert.deepEqual((s.nodePortAddresses as { text: string }[]).map((c) => c.text), [
     "198.51.100.0/24",
   ]);
-  assert.deepEqual(s.localAddresses, addrs);
+  // A function, so that an address added to an interface later is seen at the next full sync.
+  assert.equal(typeof s.localAddresses, "function");
+  assert.equal(reads, 0, "nothing read before a sync needs it");
+  const read = s.localAddresses as () => IpAddr[];
+  assert.deepEqual(read(), addrs);
+  read();
+  assert.equal(reads, 2);
 });

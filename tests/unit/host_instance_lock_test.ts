@@ -51,6 +51,13 @@ Deno.test("the lock is not inherited by child processes (a child cannot keep it 
   const lock = acquireInstanceLock({ name });
   const child = new Deno.Command("sleep", { args: ["30"], stdout: "null", stderr: "null" }).spawn();
   try {
+    // Until the child has exec'd, the forked copy still holds every descriptor (CLOEXEC closes
+    // them at exec): wait for the exec, so the test is about inheritance, not that window.
+    for (let i = 0; i < 200; i++) {
+      const comm = await Deno.readTextFile(`/proc/${child.pid}/comm`).catch(() => "");
+      if (comm.trim() === "sleep") break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     lock.release();
     // Were the socket inherited, the sleeping child would still hold it and this would throw.
     acquireInstanceLock({ name }).release();

@@ -49,3 +49,27 @@ Deno.test("readServiceCidr() reports wrong types and bad CIDRs by object and fie
     assert.ok(p.list.every((x) => x.kind === "ServiceCIDR" && x.object.startsWith("ServiceCIDR ")));
   }
 });
+
+Deno.test("readServiceCidrs() keeps the valid CIDRs of an object with a bad one, naming its object and field", () => {
+  const p = problems();
+  const got = readServiceCidrs(
+    [
+      { metadata: { name: "kubernetes" }, spec: { cidrs: ["10.100.0.0/16", "nope"] } },
+      { metadata: { name: "extra" }, spec: { cidrs: ["fd00:96::/112"] } },
+      { metadata: { name: "empty" } },
+    ],
+    [parseCidr("10.96.0.0/16")],
+    p.sink,
+  );
+  assert.deepEqual(got.map((c) => c.text), ["10.100.0.0/16", "fd00:96::/112"]);
+  assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}`), [
+    "ServiceCIDR kubernetes spec.cidrs[1]",
+  ]);
+  assert.deepEqual(
+    readServiceCidrs([{ metadata: { name: "x" }, spec: { cidrs: [] } }], [
+      parseCidr("10.96.0.0/16"),
+    ], p.sink),
+    [],
+    "an object without CIDRs still replaces the fallback",
+  );
+});

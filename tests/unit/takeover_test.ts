@@ -52,11 +52,17 @@ Deno.test("familiesWithOwnNat() finds the families a full script installs NAT ch
 /** A runner that records what it is asked. */
 class Recorder implements NftRunner {
   applied: string[] = [];
+  checked: string[] = [];
   listing = LISTING;
   fail = false;
   apply(script: string): Promise<void> {
     if (this.fail) return Promise.reject(new Error("nft failed"));
     this.applied.push(script);
+    return Promise.resolve();
+  }
+  check(script: string): Promise<void> {
+    if (this.fail) return Promise.reject(new Error("nft failed"));
+    this.checked.push(script);
     return Promise.resolve();
   }
   run(): Promise<string> {
@@ -88,6 +94,28 @@ Deno.test("TakeoverNftRunner appends the removal to the first full script, once"
   assert.equal(inner.applied.length, 3);
   assert.equal(inner.applied[1], `${FULL}\nadd table ip kube-proxy\ndelete table ip kube-proxy\n`);
   assert.equal(inner.applied[2], FULL);
+});
+
+Deno.test("TakeoverNftRunner passes a dry-run check through as is, without taking over", async () => {
+  const inner = new Recorder();
+  let called = 0;
+  const r = new TakeoverNftRunner({
+    inner,
+    logger: silentLogger,
+    ownTable: "own",
+    onTakenOver: () => called++,
+  });
+  await r.check(FULL); // e.g. the bisection of a rejected ruleset
+  assert.deepEqual(inner.checked, [FULL]);
+  assert.deepEqual(inner.applied, []);
+  assert.equal(called, 0);
+  assert.equal(r.tookOver, false);
+  inner.fail = true;
+  await assert.rejects(r.check(FULL), /nft failed/);
+  inner.fail = false;
+  await r.apply(FULL);
+  assert.equal(r.tookOver, true, "the first full apply still takes over");
+  assert.match(inner.applied[0], /delete table ip kube-proxy\n/);
 });
 
 Deno.test("planIptablesCleanup() removes kube-proxy's chains and jumps, not the kubelet's", () => {

@@ -8,7 +8,7 @@ import { ClusterState } from "../../../src/source/cluster_state.ts";
 import { parseCidr, parseIp } from "../../../src/model/ip.ts";
 import type { Protocol } from "../../../src/model/problems.ts";
 import type { ProxySettings } from "../../../src/plan/proxy_settings.ts";
-import { parsePickChain, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
+import { endpointsMap, parsePickChain, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
 import type { Service } from "../../../src/model/kube_types.ts";
 import { type EndpointArg, endpointSlice, node, service } from "../../support/cluster_objects.ts";
 import { newPlan } from "../../fixtures/unit/builders.ts";
@@ -266,14 +266,16 @@ function selected(
 ): string[] | undefined {
   const el = (set: string) => nft.elements("ip", "kube-nft-proxy", set);
   const key = nodePort ? `tcp . ${port}` : `${dst} . tcp . ${port}`;
+  // The endpoints maps are per protocol, keyed without it.
+  const listKey = nodePort ? `${port}` : `${dst} . ${port}`;
   const [plain, shortcut, map] = nodePort
-    ? [SET.serviceNodeports, SET.shortcutNodeports, SET.nodeportEndpoints]
-    : [SET.serviceIps, SET.shortcutIps, SET.endpoints];
+    ? [SET.serviceNodeports, SET.shortcutNodeports, endpointsMap("nodeport", "tcp")]
+    : [SET.serviceIps, SET.shortcutIps, endpointsMap("ip", "tcp")];
   const verdict = (src !== "external" ? el(shortcut).get(key) : undefined) ?? el(plain).get(key);
   const pick = verdict && parsePickChain(verdict.replace(/^goto /, ""));
   if (!pick) return undefined;
   const base = pick.variant === "shortcut" ? SHORTCUT_OFFSET : 0;
-  return [...Array(pick.n)].map((_, i) => el(map).get(`${key} . ${base + i}`)!.split(" . ")[0])
+  return [...Array(pick.n)].map((_, i) => el(map).get(`${listKey} . ${base + i}`)!.split(" . ")[0])
     .sort();
 }
 
@@ -311,8 +313,6 @@ Deno.test("explainPacket() names the endpoints the rendered ruleset selects, for
           for (
             const [dst, port, np] of [["10.96.0.30", 80, false], [NODE_IP, 30090, true]] as const
           ) {
-            // Both Local short-circuits differently until the model fix (see service_policy_test.ts).
-            if (itp === "Local" && etp === "Local" && np && kind !== "external") continue;
             const e = explain(src, dst, port, { state });
             const what = `iTP ${itp} eTP ${etp} eps [${eps}] from ${kind} to ${dst}:${port}`;
             const want = selected(nft, kind, dst, port, np);
@@ -324,5 +324,5 @@ Deno.test("explainPacket() names the endpoints the rendered ruleset selects, for
       }
     }
   }
-  assert.equal(checked, 96 - 8, "every combination but the 8 awaiting the model fix");
+  assert.equal(checked, 96, "every combination");
 });

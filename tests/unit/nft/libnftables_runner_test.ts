@@ -36,11 +36,17 @@ async function inChild(steps: Step[], ns?: string): Promise<StepResult[]> {
 }
 
 Deno.test("LibNftablesRunner names a missing library in a typed error with its cause", () => {
-  const r = LibNftablesRunner.tryOpen("/nonexistent/libnftables.so.9");
+  const r = LibNftablesRunner.tryOpen(["/nonexistent/libnftables.so.9", "/nonexistent/b.so"]);
   assert.ok(r instanceof LibNftablesUnavailableError);
   assert.match(r.message, /^cannot load libnftables\.so\.1: /);
+  assert.match(
+    r.message,
+    /\/nonexistent\/libnftables\.so\.9: .*; \/nonexistent\/b\.so: /,
+    "every path tried",
+  );
   assert.ok(r.cause instanceof Error);
-  assert.throws(() => new LibNftablesRunner("/nonexistent/x.so"), LibNftablesUnavailableError);
+  assert.throws(() => new LibNftablesRunner(["/nonexistent/x.so"]), LibNftablesUnavailableError);
+  assert.throws(() => new LibNftablesRunner([]), LibNftablesUnavailableError, "no path at all");
   assert.equal(LIBNFTABLES, "libnftables.so.1");
 });
 

@@ -50,23 +50,26 @@ Deno.test("ElementStore records a value change by the same owner, and no-ops qui
   assert.deepEqual([...s.entries("nothing")], []);
 });
 
-Deno.test("ElementStore keeps unique sets without owners: last value wins, any owner removes", () => {
+Deno.test("ElementStore counts the contributors of a plain set: the element goes with the last one", () => {
   const changes: string[] = [];
   const s = new ElementStore(
     (set, key, before, after) => changes.push(`${set}|${key}|${before ?? "-"}>${after ?? "-"}`),
-    ["endpoints"],
+    ["hairpin"],
   );
-  s.add("endpoints", "k . 0", "10.0.0.1 . 80", "a");
-  s.add("endpoints", "k . 0", "10.0.0.1 . 80", "a");
-  s.add("endpoints", "k . 0", "10.0.0.2 . 80", "b");
-  assert.equal(s.get("endpoints", "k . 0"), "10.0.0.2 . 80");
-  assert.equal(s.size("endpoints"), 1);
-  s.remove("endpoints", "k . 0", "a");
-  s.remove("endpoints", "k . 0", "a");
-  assert.equal(s.get("endpoints", "k . 0"), undefined);
-  assert.deepEqual(changes, [
-    "endpoints|k . 0|->10.0.0.1 . 80",
-    "endpoints|k . 0|10.0.0.1 . 80>10.0.0.2 . 80",
-    "endpoints|k . 0|10.0.0.2 . 80>-",
-  ]);
+  assert.equal(s.add("hairpin", "k", "", "a"), undefined);
+  assert.equal(s.add("hairpin", "k", "", "b"), undefined, "no conflict in a plain set");
+  assert.equal(s.get("hairpin", "k"), "");
+  assert.equal(s.size("hairpin"), 1);
+  assert.deepEqual([...s.entries("hairpin")], [["k", ""]]);
+  s.remove("hairpin", "k", "a");
+  assert.equal(s.get("hairpin", "k"), "", "b still contributes it");
+  s.remove("hairpin", "k", "b");
+  assert.equal(s.get("hairpin", "k"), undefined);
+  s.remove("hairpin", "k", "b");
+  assert.equal(s.size("hairpin"), 0);
+  assert.deepEqual(changes, ["hairpin|k|->", "hairpin|k|>-"], "one change each way");
+  // A set not declared plain keeps owners, as before.
+  s.add("cluster-ips", "10.96.0.10", "", "a");
+  s.remove("cluster-ips", "10.96.0.10", "b");
+  assert.equal(s.get("cluster-ips", "10.96.0.10"), "", "only its owner removes it");
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type FamilyChanges, ServiceTooLargeError } from "../../../src/plan/family_plan.ts";
 import type { RulesetPlan } from "../../../src/plan/ruleset_plan.ts";
-import { SET } from "../../../src/plan/names.ts";
+import { endpointsMap, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
+import { pickChainRules } from "../../../src/plan/skeleton.ts";
 import type { FakeNftRunner } from "../../../src/nft/fake_nft_runner.ts";
 import type { EndpointSlice, Service } from "../../../src/model/kube_types.ts";
 import {
@@ -20,6 +21,9 @@ import {
   kernel,
   replacingScript,
 } from "../../fixtures/unit/fake_kernel.ts";
+
+/** The endpoints map of TCP entry points (keys `addr . port . index`). */
+const EP = endpointsMap("ip", "tcp");
 
 const eps = (n: number, name = "web", base = 10) =>
   slice(name, `${name}-1`, [...Array(n)].map((_, i) => endpoint(`10.244.1.${base + i}`)));
@@ -84,10 +88,10 @@ Deno.test("FamilyPlan.changes() holds only what changed since the last apply", (
     ...NONE,
     added: [
       "cluster-ips 10.96.0.11",
-      "endpoints 10.96.0.11 . tcp . 80 . 0 : 10.244.1.50 . 8080",
-      "endpoints 10.96.0.11 . tcp . 80 . 1 : 10.244.1.51 . 8080",
-      "hairpin 10.244.1.50 . 10.244.1.50",
-      "hairpin 10.244.1.51 . 10.244.1.51",
+      "endpoints-tcp 10.96.0.11 . 80 . 0 : 10.244.1.50 . 8080",
+      "endpoints-tcp 10.96.0.11 . 80 . 1 : 10.244.1.51 . 8080",
+      "hairpin 10.244.1.50",
+      "hairpin 10.244.1.51",
       "service-ips 10.96.0.11 . tcp . 80 : goto pick-2",
     ],
   }, "pick-2 exists already: no chain");
@@ -102,7 +106,7 @@ Deno.test("FamilyPlan.changes() deletes then adds an element whose value changes
   assert.deepEqual(c.chainsAdded, ["pick-3"]);
   assert.deepEqual(c.deleted, ["service-ips 10.96.0.10 . tcp . 80"]);
   assert.ok(c.added.includes("service-ips 10.96.0.10 . tcp . 80 : goto pick-3"));
-  assert.ok(c.added.includes("endpoints 10.96.0.10 . tcp . 80 . 2 : 10.244.1.12 . 8080"));
+  assert.ok(c.added.includes("endpoints-tcp 10.96.0.10 . 80 . 2 : 10.244.1.12 . 8080"));
   assert.equal(c.added.filter((a) => a.startsWith("endpoints")).length, 1, "indices 0 and 1 stay");
 });
 
@@ -117,8 +121,8 @@ Deno.test("FamilyPlan defers unreachable endpoints to the garbage, then forgets 
   assert.deepEqual(
     [...g.elements].map(([s, k]) => `${s}: ${[...k].sort().join(", ")}`).sort(),
     [
-      "endpoints: 10.96.0.10 . tcp . 80 . 1, 10.96.0.10 . tcp . 80 . 2",
-      "hairpin: 10.244.1.11 . 10.244.1.11, 10.244.1.12 . 10.244.1.12",
+      "endpoints-tcp: 10.96.0.10 . 80 . 1, 10.96.0.10 . 80 . 2",
+      "hairpin: 10.244.1.11, 10.244.1.12",
     ],
   );
   assert.deepEqual(g.chains, ["pick-3"]);
@@ -144,12 +148,12 @@ Deno.test("FamilyPlan re-adds garbage by value: the same value writes nothing, a
   const c = changes(plan);
   assert.deepEqual(c.chainsAdded, [], "pick-3 is still in the kernel");
   assert.deepEqual(c.deleted, [
-    "endpoints 10.96.0.10 . tcp . 80 . 2",
+    "endpoints-tcp 10.96.0.10 . 80 . 2",
     "service-ips 10.96.0.10 . tcp . 80",
   ]);
   assert.deepEqual(c.added.filter((a) => !a.startsWith("service-ips")), [
-    "endpoints 10.96.0.10 . tcp . 80 . 2 : 10.244.1.99 . 8080",
-    "hairpin 10.244.1.99 . 10.244.1.99",
+    "endpoints-tcp 10.96.0.10 . 80 . 2 : 10.244.1.99 . 8080",
+    "hairpin 10.244.1.99",
   ]);
   applyPlan(plan, nft, "partial");
   const g = plan.families[0].garbage();
@@ -174,7 +178,11 @@ Deno.test("FamilyPlan counts the users of a pick chain across Services", () => {
   assert.deepEqual(changes(plan).chainsAdded, []);
   applyPlan(plan, nft, "partial");
   assert.deepEqual(plan.families[0].garbage().chains, []);
-  assert.equal(nft.rules("ip", "kube-nft-proxy", "pick-2").length, 1);
+  assert.deepEqual(
+    nft.rules("ip", "kube-nft-proxy", "pick-2"),
+    pickChainRules(plan.families[0].ctx, "ip", "plain", 2),
+    "one copy of each rule",
+  );
 });
 
 Deno.test("FamilyPlan turns a removed Service's affinity objects into garbage, deleted after the verdicts", () => {
@@ -216,37 +224,71 @@ Deno.test("FamilyPlan reports an entry point claimed by two Services and keeps t
   ]);
   plan.setService(a.key, a.ports, a.endpoints, p.sink);
   plan.setService(b.key, b.ports, b.endpoints, p.sink);
+  // The verdict and the endpoint list of the entry point each report the conflict.
   assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}: ${x.message}`), [
     "Service default/b spec: service-ips element 192.0.2.1 . tcp . 80 is already used by another Service; keeping the first",
+    "Service default/b spec: endpoints-tcp element 192.0.2.1 . 80 is already used by another Service; keeping the first",
   ]);
   const v4 = plan.families[0];
-  assert.equal(v4.elements.get(SET.serviceIps, "192.0.2.1 . tcp . 80"), "goto pick-masq-1");
+  assert.equal(v4.element(SET.serviceIps, "192.0.2.1 . tcp . 80"), "goto pick-masq-1");
+  assert.equal(v4.element(EP, "192.0.2.1 . 80 . 0"), "10.244.1.10 . 8080");
+  assert.equal(v4.element(EP, "192.0.2.1 . 80 . 1"), undefined, "pick-masq-1 reads index 0 only");
   plan.removeService("default/a");
   assert.equal(
-    v4.elements.get(SET.serviceIps, "192.0.2.1 . tcp . 80"),
+    v4.element(SET.serviceIps, "192.0.2.1 . tcp . 80"),
     "goto pick-masq-2",
     "b takes over",
   );
+  assert.deepEqual(
+    [0, 1].map((i) => v4.element(EP, `192.0.2.1 . 80 . ${i}`)),
+    ["10.244.1.50 . 8080", "10.244.1.51 . 8080"],
+    "with its endpoints",
+  );
+});
+
+Deno.test("an entry point claimed by two Services DNATs only to its owner's endpoints, also after the loser leaves", () => {
+  const plan = newPlan();
+  const put = (name: string, ip: string, slices: EndpointSlice[]) => {
+    const m = model(service(name, { clusterIP: ip, externalIPs: ["192.0.2.1"] }), slices);
+    plan.setService(m.key, m.ports, m.endpoints, () => {});
+  };
+  put("a", "10.96.0.1", [eps(1, "a", 10)]);
+  put("b", "10.96.0.2", [eps(1, "b", 50)]);
+  const v4 = plan.families[0];
+  assert.equal(v4.element(EP, "192.0.2.1 . 80 . 0"), "10.244.1.10 . 8080");
+  plan.removeService("default/b");
+  assert.equal(v4.element(EP, "192.0.2.1 . 80 . 0"), "10.244.1.10 . 8080");
+  assert.equal(v4.element(EP, "10.96.0.2 . 80 . 0"), undefined, "the loser's own ClusterIP goes");
 });
 
 Deno.test({
-  // KNOWN BUG (src/plan): `endpoints` skips owner bookkeeping, so the losing Service's endpoints
-  // overwrite the owner's under the shared entry point, and removing the loser deletes them.
+  // KNOWN BUG (src/plan/family_plan.ts, latent): ownership is settled per map, and the loser of
+  // `service-ips` is the only claimant of `shortcut-ips`, so pods and the node reach its
+  // endpoints while outside clients reach the owner's. The proxier's AddressClaims refuses the
+  // second claim before the plan sees it, so no ruleset the proxier writes shows it today.
   name:
-    "an entry point claimed by two Services DNATs only to its owner's endpoints (KNOWN BUG: endpoints skip owner bookkeeping)",
+    "an entry point claimed by two Services sends pods and the node to its owner's endpoints too (KNOWN BUG: ownership settled per map)",
   ignore: true,
   fn() {
     const plan = newPlan();
-    const put = (name: string, ip: string, slices: EndpointSlice[]) => {
-      const m = model(service(name, { clusterIP: ip, externalIPs: ["192.0.2.1"] }), slices);
-      plan.setService(m.key, m.ports, m.endpoints, () => {});
-    };
-    put("a", "10.96.0.1", [eps(1, "a", 10)]);
-    put("b", "10.96.0.2", [eps(1, "b", 50)]);
+    const a = model(service("a", { clusterIP: "10.96.0.1", externalIPs: ["192.0.2.1"] }), [
+      eps(1, "a", 10),
+    ]);
+    const b = model(
+      service("b", {
+        clusterIP: "10.96.0.2",
+        externalIPs: ["192.0.2.1"],
+        externalTrafficPolicy: "Local",
+      }),
+      [eps(2, "b", 50)],
+    );
+    plan.setService(a.key, a.ports, a.endpoints, () => {});
+    plan.setService(b.key, b.ports, b.endpoints, () => {});
     const v4 = plan.families[0];
-    assert.equal(v4.elements.get(SET.endpoints, "192.0.2.1 . tcp . 80 . 0"), "10.244.1.10 . 8080");
-    plan.removeService("default/b");
-    assert.equal(v4.elements.get(SET.endpoints, "192.0.2.1 . tcp . 80 . 0"), "10.244.1.10 . 8080");
+    assert.equal(v4.element(SET.serviceIps, "192.0.2.1 . tcp . 80"), "goto pick-masq-1");
+    // a (eTP Cluster) has no short-circuit: pods and the node take service-ips like anyone.
+    assert.equal(v4.element(SET.shortcutIps, "192.0.2.1 . tcp . 80"), undefined);
+    assert.equal(v4.element(EP, `192.0.2.1 . 80 . ${SHORTCUT_OFFSET}`), undefined);
   },
 });
 

@@ -98,7 +98,10 @@ Deno.test("nft syntax in names, addresses, ranges, ports and endpoints never rea
   // As upstream, invalid ranges are ignored: with none left, the LB IP has no firewall.
   assert.ok(el(SET.serviceIps).has("198.51.100.7 . tcp . 80"), "the valid LB IP is served");
   assert.deepEqual([...el(SET.firewallIps).keys()], []);
-  assert.ok(el(SET.serviceIps).has("10.96.0.2 . tcp . 80") === false, "b is left out entirely");
+  // As upstream, a bad address of one family leaves the other family's ClusterIP in service.
+  assert.ok(el(SET.serviceIps).has("10.96.0.2 . tcp . 80"), "b keeps its valid IPv4 ClusterIP");
+  const v6 = [...nft.elements("ip6", "kube-nft-proxy", SET.clusterIps).keys()];
+  assert.ok(!v6.some((k) => k.startsWith("fd00:96::2")), `b has no IPv6 ClusterIP: ${v6}`);
 });
 
 Deno.test("nft syntax in the Node object never reaches the script", () => {

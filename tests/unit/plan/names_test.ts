@@ -4,10 +4,13 @@ import {
   affinityEndpointChain,
   affinityPrefix,
   affinitySet,
+  endpointsMap,
   endpointTag,
   MAX_ENDPOINTS_PER_SET,
   parsePickChain,
   pickChain,
+  PROTOCOLS,
+  SET,
   SHORTCUT_OFFSET,
 } from "../../../src/plan/names.ts";
 import { parseIp } from "../../../src/model/ip.ts";
@@ -69,4 +72,18 @@ Deno.test("affinity object names share the port's prefix and differ per endpoint
 Deno.test("SHORTCUT_OFFSET leaves room for the largest endpoint set below it", () => {
   assert.equal(MAX_ENDPOINTS_PER_SET, SHORTCUT_OFFSET - 1);
   assert.ok(SHORTCUT_OFFSET > 100_000);
+});
+
+Deno.test("endpointsMap() names one declared map per entry kind and protocol", () => {
+  const names = PROTOCOLS.flatMap((p) => [endpointsMap("ip", p), endpointsMap("nodeport", p)]);
+  assert.deepEqual(names, [
+    "endpoints-tcp",
+    "nodeport-endpoints-tcp",
+    "endpoints-udp",
+    "nodeport-endpoints-udp",
+    "endpoints-sctp",
+    "nodeport-endpoints-sctp",
+  ]);
+  const declared = new Set<string>(Object.values(SET));
+  assert.deepEqual(names.filter((n) => !declared.has(n)), []);
 });

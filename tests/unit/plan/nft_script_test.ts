@@ -72,13 +72,13 @@ Deno.test("renderFamilyFull() writes at most 2000 elements per statement", () =>
   const plan = newPlan();
   const ips = [...Array(2500)].map((_, i) => `10.244.${10 + (i >> 8)}.${i & 255}`);
   addToPlan(plan, service("web"), [webSlice(...ips)]);
-  const lines = full(plan).filter((l) => l.startsWith(`add element ${T} endpoints `));
+  const lines = full(plan).filter((l) => l.startsWith(`add element ${T} endpoints-tcp `));
   assert.equal(lines.length, 2);
   assert.equal(lines[0].split(", ").length, 2000);
   assert.equal(lines[1].split(", ").length, 500);
   const nft = kernel();
   nft.load(full(plan).join("\n"));
-  assert.equal(nft.elements("ip", "kube-nft-proxy", "endpoints").size, 2500);
+  assert.equal(nft.elements("ip", "kube-nft-proxy", "endpoints-tcp").size, 2500);
 });
 
 Deno.test("renderFamilyFullInPlace() rewrites every chain and shared set, deletes what is gone, keeps affinity sets", () => {

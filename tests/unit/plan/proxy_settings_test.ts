@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { detectorFor, familyContexts, serviceCidrsFrom } from "../../../src/plan/proxy_settings.ts";
+import { detectorFor, familyContexts } from "../../../src/plan/proxy_settings.ts";
 import { readNode, unknownNode } from "../../../src/model/node_info.ts";
 import { parseCidr, parseIp } from "../../../src/model/ip.ts";
-import { NODE, nodeObject, problems, settings } from "../../fixtures/unit/builders.ts";
+import { NODE, nodeObject, settings } from "../../fixtures/unit/builders.ts";
 
 const node = readNode(NODE, nodeObject(), () => {});
 
@@ -35,29 +35,6 @@ Deno.test("detectorFor() follows --detect-local-mode, and is off without its inp
   assert.equal(detectorFor(settings({ detectLocalMode: "InterfaceNamePrefix" }), node), undefined);
 });
 
-Deno.test("serviceCidrsFrom() prefers ServiceCIDR objects and names a bad CIDR's object and field", () => {
-  const p = problems();
-  const fallback = [parseCidr("10.96.0.0/16")];
-  assert.equal(serviceCidrsFrom([], fallback, p.sink), fallback);
-  const got = serviceCidrsFrom(
-    [
-      { metadata: { name: "kubernetes" }, spec: { cidrs: ["10.100.0.0/16", "nope"] } },
-      { metadata: { name: "extra" }, spec: { cidrs: ["fd00:96::/112"] } },
-      { metadata: { name: "empty" } },
-    ],
-    fallback,
-    p.sink,
-  );
-  assert.deepEqual(got.map((c) => c.text), ["10.100.0.0/16", "fd00:96::/112"]);
-  assert.deepEqual(p.list.map((x) => `${x.object} ${x.field}`), [
-    "ServiceCIDR kubernetes spec.cidrs[1]",
-  ]);
-  assert.deepEqual(
-    serviceCidrsFrom([{ metadata: { name: "x" }, spec: { cidrs: [] } }], fallback, p.sink),
-    [],
-  );
-});
-
 Deno.test("familyContexts() serves NodePorts on the primary address of each family by default", () => {
   const [v4, v6] = familyContexts(settings(), node, []);
   assert.deepEqual(v4.nodePortIPs.map((a) => a.text), ["192.168.10.1"]);
@@ -66,32 +43,37 @@ Deno.test("familyContexts() serves NodePorts on the primary address of each fami
   assert.deepEqual(v4.node, { name: NODE, zone: "zone-a" });
   const [u4] = familyContexts(settings(), unknownNode(NODE), []);
   assert.deepEqual(u4.nodePortIPs, [], "no Node object yet: no NodePorts");
+  assert.equal(u4.nodePortAll, false, "not even on every address");
 });
 
-Deno.test("familyContexts() selects NodePort addresses by CIDR among node and local addresses, all for /0", () => {
-  const [c4, c6] = familyContexts(
-    settings({
-      nodePortAddresses: [parseCidr("192.168.0.0/16")],
-      localAddresses: [parseIp("192.168.99.1"), parseIp("10.1.1.1"), parseIp("192.168.10.1")],
-    }),
-    node,
-    [],
-  );
-  assert.deepEqual(c4.nodePortIPs.map((a) => a.text), ["192.168.10.1", "192.168.99.1"]);
-  assert.deepEqual(c6.nodePortIPs, [], "no IPv6 CIDR: no IPv6 NodePorts");
+Deno.test("familyContexts() selects NodePort addresses by CIDR among this host's addresses; /0 or no CIDR of a family matches all", () => {
+  let reads = 0;
+  const s = settings({
+    nodePortAddresses: [parseCidr("192.168.0.0/16")],
+    localAddresses: () => {
+      reads++;
+      return [parseIp("192.168.99.1"), parseIp("10.1.1.1"), parseIp("127.0.0.1")];
+    },
+  });
+  const [c4, c6] = familyContexts(s, node, []);
+  // The Node's InternalIP 192.168.10.1 is not on an interface: as upstream, it is not selected.
+  assert.deepEqual(c4.nodePortIPs.map((a) => a.text), ["192.168.99.1"]);
+  assert.equal(c4.nodePortAll, false);
+  assert.equal(c6.nodePortAll, true, "no IPv6 CIDR: every IPv6 address, as upstream");
+  familyContexts(s, node, []);
+  assert.equal(reads, 2, "this host's addresses are read again for every context");
   const [a4, a6] = familyContexts(
-    settings({ nodePortAddresses: [parseCidr("0.0.0.0/0")] }),
+    settings({ nodePortAddresses: [parseCidr("0.0.0.0/0"), parseCidr("fd00:10::/64")] }),
     node,
     [],
   );
   assert.equal(a4.nodePortAll, true);
   assert.equal(a6.nodePortAll, false);
-  const [b4, b6] = familyContexts(
-    settings({ nodePortAddresses: [parseCidr("0.0.0.0/0"), parseCidr("::/0")] }),
-    node,
-    [],
+  assert.deepEqual(
+    a6.nodePortIPs.map((a) => a.text),
+    ["fd00:10::1"],
+    "without known local addresses, the Node's stand in",
   );
-  assert.equal(b4.nodePortAll && b6.nodePortAll, true);
 });
 
 Deno.test("familyContexts() passes table, masquerading, service CIDRs and affinity size to both families", () => {

@@ -12,7 +12,14 @@ import type { EndpointSlice, EndpointSpec, Service } from "../../../src/model/ku
 import type { RulesetPlan } from "../../../src/plan/ruleset_plan.ts";
 import { readService } from "../../../src/model/service_port.ts";
 import { mergeEndpointSlices } from "../../../src/model/endpoints.ts";
-import { parsePickChain, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
+import {
+  endpointsMap,
+  type EntryKind,
+  parsePickChain,
+  PROTOCOLS,
+  SET,
+  SHORTCUT_OFFSET,
+} from "../../../src/plan/names.ts";
 import { endpoint, newPlan, OTHER, service, slice } from "../../fixtures/unit/builders.ts";
 import {
   applyPlan,
@@ -41,9 +48,9 @@ function randomService(i: number, r: Rnd): Service {
       { name: "http", protocol: "TCP", port: 80, nodePort: 30000 + i },
       ...(r(2) ? [{ name: "dns", protocol: "UDP", port: 53, nodePort: 31000 + i }] : []),
     ],
-    // Unique per Service: two Services claiming one entry point is a known plan bug
-    // (family_plan_test.ts, "an entry point claimed by two Services ...").
-    externalIPs: r(3) === 0 ? [`192.0.2.${i}`] : [],
+    // Three addresses shared by all: entry points claimed by several Services (the first owner
+    // keeps each map element, the next takes over when it leaves) must converge too.
+    externalIPs: r(3) === 0 ? [`192.0.2.${1 + r(3)}`] : [],
     internalTrafficPolicy: r(4) === 0 ? "Local" : "Cluster",
     externalTrafficPolicy: r(3) === 0 ? "Local" : "Cluster",
     sessionAffinity: r(4) === 0 ? "ClientIP" : "None",
@@ -87,13 +94,15 @@ function put(plan: RulesetPlan, svc: Service, slices: EndpointSlice[]): void {
   plan.setService(`default/${svc.metadata!.name}`, ports, mergeEndpointSlices(slices, ignore));
 }
 
+/** The endpoints maps, each with its entry kind and protocol. */
+const ENDPOINT_MAPS = new Map<string, { kind: EntryKind; protocol: string }>(
+  PROTOCOLS.flatMap((protocol) =>
+    (["ip", "nodeport"] as const).map((kind) => [endpointsMap(kind, protocol), { kind, protocol }])
+  ),
+);
+
 /** Sets that may hold garbage: data, never verdicts (see the module doc). */
-const GARBAGE_SETS = new Set<string>([
-  SET.endpoints,
-  SET.nodeportEndpoints,
-  SET.hairpin,
-  SET.clusterIps,
-]);
+const GARBAGE_SETS = new Set<string>([...ENDPOINT_MAPS.keys(), SET.hairpin, SET.clusterIps]);
 
 /**
  * Checks that the plan's garbage is unreachable in `kernel`: only data elements, no endpoint
@@ -105,13 +114,17 @@ function assertUnreachable(plan: RulesetPlan, kernel: FakeNftRunner, at: string)
     const t = f.ctx.nftFamily;
     for (const [set, keys] of g.elements) {
       assert.ok(GARBAGE_SETS.has(set), `${at}: garbage in ${set}: ${keys}`);
-      if (set !== SET.endpoints && set !== SET.nodeportEndpoints) continue;
-      const [plain, shortcut] = set === SET.endpoints
+      const em = ENDPOINT_MAPS.get(set);
+      if (!em) continue;
+      const [plain, shortcut] = em.kind === "ip"
         ? [SET.serviceIps, SET.shortcutIps]
         : [SET.serviceNodeports, SET.shortcutNodeports];
       for (const key of keys) {
-        const cut = key.lastIndexOf(" . ");
-        const entry = key.slice(0, cut), index = Number(key.slice(cut + 3));
+        // `addr . port . index` or `port . index`; the verdict maps' keys name the protocol.
+        const parts = key.split(" . ");
+        const index = Number(parts.pop());
+        const port = parts.pop()!;
+        const entry = [...parts, em.protocol, port].join(" . ");
         const [map, i] = index >= SHORTCUT_OFFSET
           ? [shortcut, index - SHORTCUT_OFFSET]
           : [plain, index];

@@ -10,12 +10,7 @@ import {
   service,
   slice,
 } from "../../fixtures/unit/builders.ts";
-import {
-  applyPlan,
-  desiredDump,
-  kernel,
-  TYPEOF_BUG_IN_LAYOUT,
-} from "../../fixtures/unit/fake_kernel.ts";
+import { applyPlan, desiredDump, kernel } from "../../fixtures/unit/fake_kernel.ts";
 import { FakeNftRunner } from "../../../src/nft/fake_nft_runner.ts";
 import { canUseNetns, withNetns } from "../../fixtures/unit/scratch_netns.ts";
 
@@ -53,11 +48,12 @@ Deno.test("RulesetPlan.partialScript() is empty when nothing changed, and counts
   assert.deepEqual(plan.partialScript(), { text: "", operations: 0 });
   addToPlan(plan, dual("web", "10.96.0.10", "fd00:96::10"), dualSlices("web", 3));
   const p = plan.partialScript();
-  // Per family: add chain pick-3 and its rule, replace the verdict (2), one endpoint, one hairpin.
-  assert.equal(p.operations, 2 * 6, p.text);
+  // Per family: add chain pick-3 and its rule per protocol (4), replace the verdict (2), one
+  // endpoint, one hairpin.
+  assert.equal(p.operations, 2 * 8, p.text);
   assert.match(
     p.text,
-    /^add element ip6 kube-nft-proxy endpoints \{ fd00:96::10 \. tcp \. 80 \. 2 : fd00:244::12 \. 8080 \}$/m,
+    /^add element ip6 kube-nft-proxy endpoints-tcp \{ fd00:96::10 \. 80 \. 2 : fd00:244::12 \. 8080 \}$/m,
   );
   nft.load(p.text);
   plan.applied("partial");
@@ -121,9 +117,8 @@ function withoutAffinityEntries(listing: string): string {
 
 Deno.test({
   name:
-    "an in-place full script leaves the kernel as a replacing one does, keeping affinity entries (KNOWN BUG: nft 1.0.6 typeof)",
-  // KNOWN BUG (see TYPEOF_BUG_IN_LAYOUT): nft 1.0.6 refuses the in-place script.
-  ignore: TYPEOF_BUG_IN_LAYOUT || !canUseNetns("the in-place full script kernel test"),
+    "an in-place full script leaves the kernel as a replacing one does, keeping affinity entries",
+  ignore: !canUseNetns("the in-place full script kernel test"),
   async fn() {
     await withNetns(async (_ns, nft) => {
       const plan = newPlan();
@@ -152,12 +147,34 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "a partial sync that adds a selection chain loads into nft 1.0.6 (KNOWN BUG: typeof data with th)",
-  ignore: TYPEOF_BUG_IN_LAYOUT,
+  name: "a partial script that adds selection chains through existing maps loads into this nft",
+  ignore: !canUseNetns("the partial script kernel test"),
+  async fn() {
+    await withNetns(async (_ns, nft) => {
+      const plan = newPlan();
+      addToPlan(plan, dual("web", "10.96.0.10", "fd00:96::10"), dualSlices("web", 1));
+      await nft.apply(plan.fullScript().text);
+      plan.applied("full");
+      addToPlan(plan, dual("web", "10.96.0.10", "fd00:96::10"), dualSlices("web", 3));
+      const partial = plan.partialScript().text;
+      assert.match(partial, /^add rule ip6 kube-nft-proxy pick-3 .* map @endpoints-tcp$/m);
+      await nft.apply(partial);
+      plan.applied("partial");
+      // nft prints the protocol match folded into the key.
+      const listed = await nft.run(["list", "chain", "ip", "kube-nft-proxy", "pick-3"]);
+      assert.match(
+        listed,
+        /dnat ip to ip daddr \. udp dport \. numgen random mod 3 map @endpoints-udp/,
+      );
+    });
+  },
+});
+
+Deno.test({
+  name: "a partial sync that adds a selection chain loads into nft 1.0.6 despite its typeof bug",
   fn() {
     const plan = newPlan();
-    const nft = new FakeNftRunner(); // with nft 1.0.6's typeof bug
+    const nft = new FakeNftRunner({ typeofBug: true });
     addToPlan(plan, service("web"), [
       slice("web", "w", [endpoint("10.244.1.5"), endpoint("10.244.1.6")]),
     ]);
@@ -172,11 +189,10 @@ Deno.test({
 
 Deno.test({
   name:
-    "an in-place full sync of a table with selection chains loads into nft 1.0.6 (KNOWN BUG: typeof data with th)",
-  ignore: TYPEOF_BUG_IN_LAYOUT,
+    "an in-place full sync of a table with selection chains loads into nft 1.0.6 despite its typeof bug",
   fn() {
     const plan = newPlan();
-    const nft = new FakeNftRunner(); // with nft 1.0.6's typeof bug
+    const nft = new FakeNftRunner({ typeofBug: true });
     addToPlan(plan, service("web"), [slice("web", "w", [endpoint("10.244.1.5")])]);
     applyPlan(plan, nft, "full");
     applyPlan(plan, nft, "full");

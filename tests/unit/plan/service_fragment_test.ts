@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import {
   endpointValue,
   placeEndpoints,
+  type PreviousEndpoints,
   renderServicePort,
 } from "../../../src/plan/service_fragment.ts";
 import { emptyFragment, type Fragment } from "../../../src/plan/fragment.ts";
-import { SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
+import { endpointsMap, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
+import { listElementKey } from "../../../src/plan/endpoint_lists.ts";
 import type { FamilyContext } from "../../../src/plan/family_context.ts";
 import type { EndpointInfo } from "../../../src/model/endpoints.ts";
 import type { EndpointSpec, Service } from "../../../src/model/kube_types.ts";
@@ -31,7 +33,7 @@ function render(
   o: {
     ctx?: FamilyContext;
     extra?: Partial<Service>;
-    previous?: (s: string, k: string) => string | undefined;
+    previous?: PreviousEndpoints;
   } = {},
 ): Fragment {
   const v6 = eps.filter((e) => e.addresses?.[0]?.includes(":"));
@@ -44,24 +46,32 @@ function render(
   return f;
 }
 
-/** Elements of one set as `key` or `key : value`, sorted. */
+/** Elements of one set or map as `key` or `key : value`, sorted; endpoint lists as their elements. */
 function elementsOf(f: Fragment, set: string): string[] {
-  return f.elements.filter(([s]) => s === set).map(([, k, v]) => (v ? `${k} : ${v}` : k)).sort();
+  const plain = f.elements.filter(([s]) => s === set).map(([, k, v]) => (v ? `${k} : ${v}` : k));
+  const listed = f.lists.filter((l) => l.map === set).flatMap((l) =>
+    l.values.map((v, i) => `${listElementKey(l.key, l.base + i)} : ${v}`)
+  );
+  return [...plain, ...listed].sort();
 }
+
+/** The endpoints maps of TCP entry points. */
+const EP = endpointsMap("ip", "tcp");
+const NP_EP = endpointsMap("nodeport", "tcp");
 
 const TWO = [endpoint("10.244.1.5"), endpoint("10.244.2.5", OTHER)];
 
 Deno.test("renderServicePort() puts a ClusterIP in service-ips with one endpoint element per index", () => {
   const f = render({}, TWO);
   assert.deepEqual(elementsOf(f, SET.serviceIps), ["10.96.0.10 . tcp . 80 : goto pick-2"]);
-  assert.deepEqual(elementsOf(f, SET.endpoints), [
-    "10.96.0.10 . tcp . 80 . 0 : 10.244.1.5 . 8080",
-    "10.96.0.10 . tcp . 80 . 1 : 10.244.2.5 . 8080",
+  assert.deepEqual(elementsOf(f, EP), [
+    "10.96.0.10 . 80 . 0 : 10.244.1.5 . 8080",
+    "10.96.0.10 . 80 . 1 : 10.244.2.5 . 8080",
   ]);
   assert.deepEqual(elementsOf(f, SET.clusterIps), ["10.96.0.10"]);
   assert.deepEqual(elementsOf(f, SET.hairpin), [
-    "10.244.1.5 . 10.244.1.5",
-    "10.244.2.5 . 10.244.2.5",
+    "10.244.1.5",
+    "10.244.2.5",
   ]);
   assert.equal(f.chains.size + f.sets.size, 0, "no per-Service objects without affinity");
   assert.deepEqual(elementsOf(f, SET.noEndpointServices), []);
@@ -83,11 +93,11 @@ Deno.test("renderServicePort() sends external IPs, LB IPs and the NodePort of eT
     "198.51.100.10 . tcp . 80 : goto pick-masq-2",
   ]);
   assert.deepEqual(elementsOf(f, SET.serviceNodeports), ["tcp . 30080 : goto np-pick-masq-2"]);
-  assert.deepEqual(elementsOf(f, SET.nodeportEndpoints), [
-    "tcp . 30080 . 0 : 10.244.1.5 . 8080",
-    "tcp . 30080 . 1 : 10.244.2.5 . 8080",
+  assert.deepEqual(elementsOf(f, NP_EP), [
+    "30080 . 0 : 10.244.1.5 . 8080",
+    "30080 . 1 : 10.244.2.5 . 8080",
   ]);
-  assert.equal(elementsOf(f, SET.endpoints).length, 6, "two per address entry point");
+  assert.equal(elementsOf(f, EP).length, 6, "two per address entry point");
   assert.deepEqual(elementsOf(f, SET.shortcutIps), []);
   assert.deepEqual(elementsOf(f, SET.firewallIps), [], "no source ranges: no firewall");
 });
@@ -110,11 +120,16 @@ Deno.test("renderServicePort() gives eTP Local local endpoints for clients and a
     "192.0.2.10 . tcp . 80 : goto pick-shortcut-2",
   ]);
   assert.deepEqual(elementsOf(f, SET.shortcutNodeports), ["tcp . 30080 : goto np-pick-shortcut-2"]);
-  const ext = elementsOf(f, SET.endpoints).filter((e) => e.startsWith("192.0.2.10"));
+  const ext = elementsOf(f, EP).filter((e) => e.startsWith("192.0.2.10"));
   assert.deepEqual(ext, [
-    "192.0.2.10 . tcp . 80 . 0 : 10.244.1.5 . 8080",
-    `192.0.2.10 . tcp . 80 . ${SHORTCUT_OFFSET} : 10.244.1.5 . 8080`,
-    `192.0.2.10 . tcp . 80 . ${SHORTCUT_OFFSET + 1} : 10.244.2.5 . 8080`,
+    "192.0.2.10 . 80 . 0 : 10.244.1.5 . 8080",
+    `192.0.2.10 . 80 . ${SHORTCUT_OFFSET} : 10.244.1.5 . 8080`,
+    `192.0.2.10 . 80 . ${SHORTCUT_OFFSET + 1} : 10.244.2.5 . 8080`,
+  ]);
+  assert.deepEqual(elementsOf(f, NP_EP), [
+    "30080 . 0 : 10.244.1.5 . 8080",
+    `30080 . ${SHORTCUT_OFFSET} : 10.244.1.5 . 8080`,
+    `30080 . ${SHORTCUT_OFFSET + 1} : 10.244.2.5 . 8080`,
   ]);
 });
 
@@ -129,7 +144,8 @@ Deno.test("renderServicePort() rejects entry points without endpoints and drops 
   assert.deepEqual(elementsOf(none, SET.noEndpointServices), ["10.96.0.10 . tcp . 80"]);
   assert.deepEqual(elementsOf(none, SET.noEndpointNodeports), ["tcp . 30080"]);
   assert.deepEqual(elementsOf(none, SET.serviceIps), []);
-  assert.deepEqual(elementsOf(none, SET.endpoints), []);
+  assert.deepEqual(elementsOf(none, EP), []);
+  assert.deepEqual(none.lists, [], "no endpoint list for a rejected entry point");
   const elsewhere = render(spec, [endpoint("10.244.2.5", OTHER)]);
   assert.deepEqual(elementsOf(elsewhere, SET.noLocalEndpointServices), ["10.96.0.10 . tcp . 80"]);
   assert.deepEqual(elementsOf(elsewhere, SET.noLocalEndpointNodeports), ["tcp . 30080"]);
@@ -175,7 +191,7 @@ Deno.test("renderServicePort() with ClientIP affinity adds a dynamic set and a c
     `numgen random mod 2 vmap { 0 : goto ${p}-to-0af40105-8080, 1 : goto ${p}-to-0af40205-8080 }`,
   ]);
   assert.deepEqual(elementsOf(f, SET.serviceIps), [`10.96.0.10 . tcp . 80 : goto ${p}-cluster`]);
-  assert.deepEqual(elementsOf(f, SET.endpoints), [], "affinity DNATs in its own chains");
+  assert.deepEqual(f.lists, [], "affinity DNATs in its own chains");
   // eTP Local with an exposed port: a local chain, and masq/shortcut variants as used.
   const local = render(
     {
@@ -230,34 +246,59 @@ function ep(ip: string, port = 8080): EndpointInfo {
 
 Deno.test("placeEndpoints() keeps every endpoint on its index across a rollout that replaces one pod", () => {
   const before = ["10.0.0.1 . 8080", "10.0.0.2 . 8080", "10.0.0.3 . 8080"];
-  const placed = placeEndpoints([ep("10.0.0.2"), ep("10.0.0.3"), ep("10.0.0.9")], (i) => before[i]);
-  assert.deepEqual(placed.map(endpointValue), [
-    "10.0.0.9 . 8080",
-    "10.0.0.2 . 8080",
-    "10.0.0.3 . 8080",
-  ]);
+  const placed = placeEndpoints([ep("10.0.0.2"), ep("10.0.0.3"), ep("10.0.0.9")], before);
+  assert.deepEqual(placed, ["10.0.0.9 . 8080", "10.0.0.2 . 8080", "10.0.0.3 . 8080"]);
   // Shrinking: the survivors keep their indices when in range; the one beyond moves into the gap.
-  const shrunk = placeEndpoints([ep("10.0.0.1"), ep("10.0.0.3")], (i) => before[i]);
-  assert.deepEqual(shrunk.map(endpointValue), ["10.0.0.1 . 8080", "10.0.0.3 . 8080"]);
+  const shrunk = placeEndpoints([ep("10.0.0.1"), ep("10.0.0.3")], before);
+  assert.deepEqual(shrunk, ["10.0.0.1 . 8080", "10.0.0.3 . 8080"]);
   // A new port makes a new endpoint.
-  assert.deepEqual(placeEndpoints([ep("10.0.0.1", 9090)], (i) => before[i]).map(endpointValue), [
-    "10.0.0.1 . 9090",
-  ]);
-  assert.deepEqual(placeEndpoints([], () => "x"), []);
+  assert.deepEqual(placeEndpoints([ep("10.0.0.1", 9090)], before), ["10.0.0.1 . 9090"]);
+  assert.deepEqual(placeEndpoints([], ["x"]), []);
+  // Without a previous list (a new entry point), the endpoints keep their order.
+  const fresh = [ep("10.0.0.3"), ep("10.0.0.1")];
+  assert.deepEqual(placeEndpoints(fresh, undefined), fresh.map(endpointValue));
+  assert.deepEqual(placeEndpoints(fresh, []), fresh.map(endpointValue));
 });
 
 Deno.test("renderServicePort() reads previous indices, so a rollout changes one endpoint element", () => {
-  const prev = new Map([
-    ["10.96.0.10 . tcp . 80 . 0", "10.244.1.5 . 8080"],
-    ["10.96.0.10 . tcp . 80 . 1", "10.244.2.5 . 8080"],
-  ]);
+  const asked: string[] = [];
   const f = render({}, [endpoint("10.244.1.9"), endpoint("10.244.2.5", OTHER)], {
-    previous: (set, key) => (set === SET.endpoints ? prev.get(key) : undefined),
+    previous: (map, key, base) => {
+      asked.push(`${map} ${key} ${base}`);
+      return map === EP && key === "10.96.0.10 . 80" && base === 0
+        ? ["10.244.2.5 . 8080", "10.244.1.5 . 8080"]
+        : undefined;
+    },
   });
-  assert.deepEqual(elementsOf(f, SET.endpoints), [
-    "10.96.0.10 . tcp . 80 . 0 : 10.244.1.9 . 8080",
-    "10.96.0.10 . tcp . 80 . 1 : 10.244.2.5 . 8080",
+  // The model orders endpoints by address; the previous list wins over that order.
+  assert.deepEqual(elementsOf(f, EP), [
+    "10.96.0.10 . 80 . 0 : 10.244.2.5 . 8080",
+    "10.96.0.10 . 80 . 1 : 10.244.1.9 . 8080",
   ]);
+  assert.deepEqual(asked, ["endpoints-tcp 10.96.0.10 . 80 0"]);
+});
+
+Deno.test("renderServicePort() keys each protocol's endpoints in its own maps, without the protocol", () => {
+  const m = model(
+    service("dns", {
+      type: "NodePort",
+      ports: [{ name: "dns", protocol: "UDP", port: 53, nodePort: 30053 }],
+    }),
+    [slice("dns", "dns-1", [endpoint("10.244.1.5")], {
+      ports: [{ name: "dns", protocol: "UDP", port: 5353 }],
+    })],
+  );
+  const f = emptyFragment();
+  renderServicePort(m.ports[0], m.endpoints.get("udp/dns")!, V4, f);
+  assert.deepEqual(elementsOf(f, SET.serviceIps), ["10.96.0.10 . udp . 53 : goto pick-1"]);
+  assert.deepEqual(elementsOf(f, endpointsMap("ip", "udp")), [
+    "10.96.0.10 . 53 . 0 : 10.244.1.5 . 5353",
+  ]);
+  assert.deepEqual(elementsOf(f, endpointsMap("nodeport", "udp")), [
+    "30053 . 0 : 10.244.1.5 . 5353",
+  ]);
+  assert.deepEqual(elementsOf(f, EP), []);
+  assert.deepEqual(elementsOf(f, NP_EP), []);
 });
 
 const LB = {

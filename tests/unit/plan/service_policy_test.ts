@@ -93,10 +93,7 @@ Deno.test("decideServicePort() follows the decision table of traffic policies, e
           }, endpoints ${eps}`;
           assert.equal(show(p.internal), want.internal, `${what}: internal`);
           assert.equal(show(p.external), want.external, `${what}: external`);
-          // Both Local: the short-circuit needs the model fix (see the test below).
-          if (!(iLocal && eLocal && exposed)) {
-            assert.equal(show(p.shortcut), want.shortcut, `${what}: short-circuit`);
-          }
+          assert.equal(show(p.shortcut), want.shortcut, `${what}: short-circuit`);
           assert.equal(p.nodePort, exposed ? 30080 : 0, what);
           cases++;
         }
@@ -106,20 +103,20 @@ Deno.test("decideServicePort() follows the decision table of traffic policies, e
   assert.equal(cases, 32);
 });
 
-Deno.test({
-  // Upstream's UsesClusterEndpoints(): the model branch's commit ca0192c fixes categorize.ts.
-  name:
-    "decideServicePort() with both policies Local short-circuits pods and the node to every endpoint (awaits the model fix)",
-  ignore: true,
-  fn() {
-    const p = decide({
-      type: "NodePort",
-      internalTrafficPolicy: "Local",
-      externalTrafficPolicy: "Local",
-      ports: [{ name: "http", port: 80, nodePort: 30080 }],
-    }, ENDPOINTS.both)!;
-    assert.equal(show(p.shortcut), "dnat cluster node-sources 10.244.1.5,10.244.2.5");
-  },
+// Upstream's UsesClusterEndpoints(): `!internalPolicyLocal || externallyAccessible`.
+Deno.test("decideServicePort() with both policies Local short-circuits pods and the node to every endpoint", () => {
+  const spec: Service["spec"] = {
+    type: "NodePort",
+    internalTrafficPolicy: "Local",
+    externalTrafficPolicy: "Local",
+    ports: [{ name: "http", port: 80, nodePort: 30080 }],
+  };
+  const p = decide(spec, ENDPOINTS.both)!;
+  assert.equal(show(p.shortcut), "dnat cluster node-sources 10.244.1.5,10.244.2.5");
+  assert.equal(show(p.internal), "dnat local non-pod-sources 10.244.1.5", "ClusterIP stays local");
+  const remote = decide(spec, ENDPOINTS.remote)!;
+  assert.equal(show(remote.shortcut), "dnat cluster node-sources 10.244.2.5");
+  assert.equal(show(remote.internal), "drop");
 });
 
 Deno.test("decideServicePort() falls back to serving terminating endpoints, never to unserving ones", () => {

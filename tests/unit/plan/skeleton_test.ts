@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BASE_CHAINS, buildSkeleton, pickChainRules } from "../../../src/plan/skeleton.ts";
-import { CHAIN, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
+import { CHAIN, endpointsMap, PROTOCOLS, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
 import { familyContexts, type ProxySettings } from "../../../src/plan/proxy_settings.ts";
 import { readNode } from "../../../src/model/node_info.ts";
 import { parseCidr } from "../../../src/model/ip.ts";
@@ -42,10 +42,21 @@ Deno.test("buildSkeleton() declares the shared maps with the family's address ty
     v4.sets.get(SET.serviceIps),
     "map service-ips { type ipv4_addr . inet_proto . inet_service : verdict; }",
   );
+  // One endpoints map per protocol, whose data names the protocol (nft 1.0.6 cannot add a rule
+  // through a typeof map whose data says `th dport`).
   assert.equal(
-    v6.sets.get(SET.endpoints),
-    "map endpoints { typeof ip6 daddr . meta l4proto . th dport . numgen random mod 1 : ip6 daddr . th dport; }",
+    v6.sets.get(endpointsMap("ip", "tcp")),
+    "map endpoints-tcp { typeof ip6 daddr . th dport . numgen random mod 1 : ip6 daddr . tcp dport; }",
   );
+  assert.equal(
+    v4.sets.get(endpointsMap("nodeport", "sctp")),
+    "map nodeport-endpoints-sctp { typeof th dport . numgen random mod 1 : ip daddr . sctp dport; }",
+  );
+  for (const p of PROTOCOLS) {
+    for (const kind of ["ip", "nodeport"] as const) {
+      assert.doesNotMatch(v4.sets.get(endpointsMap(kind, p))!, /:[^;]*\bth dport/);
+    }
+  }
   assert.match(v4.sets.get(SET.serviceCidrs)!, /flags interval; auto-merge;/);
   assert.match(
     v6.sets.get(SET.firewallAllow)!,
@@ -118,15 +129,22 @@ Deno.test("buildSkeleton() sets and clears the masquerade bit only", () => {
 Deno.test("pickChainRules() DNATs through the entry point's map, masquerading or short-circuiting as asked", () => {
   const [v4, v6] = contexts();
   assert.deepEqual(pickChainRules(v4, "ip", "plain", 3), [
-    "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 3 map @endpoints",
+    "meta l4proto tcp dnat ip to ip daddr . th dport . numgen random mod 3 map @endpoints-tcp",
+    "meta l4proto udp dnat ip to ip daddr . th dport . numgen random mod 3 map @endpoints-udp",
+    "meta l4proto sctp dnat ip to ip daddr . th dport . numgen random mod 3 map @endpoints-sctp",
   ]);
   assert.deepEqual(pickChainRules(v4, "nodeport", "masq", 2), [
     "jump mark-for-masquerade",
-    "dnat ip to meta l4proto . th dport . numgen random mod 2 map @nodeport-endpoints",
+    "meta l4proto tcp dnat ip to th dport . numgen random mod 2 map @nodeport-endpoints-tcp",
+    "meta l4proto udp dnat ip to th dport . numgen random mod 2 map @nodeport-endpoints-udp",
+    "meta l4proto sctp dnat ip to th dport . numgen random mod 2 map @nodeport-endpoints-sctp",
   ]);
+  const o = `offset ${SHORTCUT_OFFSET}`;
   assert.deepEqual(pickChainRules(v6, "ip", "shortcut", 1), [
     "fib saddr type local jump mark-for-masquerade",
-    `dnat ip6 to ip6 daddr . meta l4proto . th dport . numgen random mod 1 offset ${SHORTCUT_OFFSET} map @endpoints`,
+    `meta l4proto tcp dnat ip6 to ip6 daddr . th dport . numgen random mod 1 ${o} map @endpoints-tcp`,
+    `meta l4proto udp dnat ip6 to ip6 daddr . th dport . numgen random mod 1 ${o} map @endpoints-udp`,
+    `meta l4proto sctp dnat ip6 to ip6 daddr . th dport . numgen random mod 1 ${o} map @endpoints-sctp`,
   ]);
 });
 

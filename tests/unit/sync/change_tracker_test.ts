@@ -118,12 +118,12 @@ Deno.test("ChangeTracker.onPending() calls back on every change until unsubscrib
   ]);
 });
 
-Deno.test("ChangeTracker collects EndpointSlice trigger times newer than its start", () => {
+Deno.test("ChangeTracker collects EndpointSlice trigger times newer than its start, with the slice's family", () => {
   const start = Date.parse("2026-11-21T06:00:00Z");
   const { state, tracker } = setup(() => start);
   tracker.take();
-  const at = (name: string, time: string | undefined) => {
-    const s = slice("web", name, [endpoint("10.244.1.7")]);
+  const at = (name: string, time: string | undefined, addressType = "IPv4") => {
+    const s = slice("web", name, [endpoint("10.244.1.7")], { addressType });
     if (time !== undefined) s.metadata!.annotations = { [TRIGGER_TIME_ANNOTATION]: time };
     return s;
   };
@@ -132,12 +132,15 @@ Deno.test("ChangeTracker collects EndpointSlice trigger times newer than its sta
   state.upsert("EndpointSlice", at("web-3", "2026-11-21T05:00:00Z")); // before the tracker started
   state.upsert("EndpointSlice", at("web-4", "yesterday"));
   state.upsert("EndpointSlice", at("web-5", undefined));
+  state.upsert("EndpointSlice", at("web-6", "2026-11-21T06:30:02Z", "IPv6"));
+  state.upsert("EndpointSlice", at("web-7", "2026-11-21T06:30:03Z", "FQDN")); // no proxier's family
   state.remove("EndpointSlice", "default/web-1"); // a deletion carries the slice's last time
   const p = tracker.take();
   assert.deepEqual(p.triggerTimes, [
-    Date.parse("2026-11-21T06:30:00Z"),
-    Date.parse("2026-11-21T06:30:01.5Z"),
-    Date.parse("2026-11-21T06:30:00Z"),
+    { at: Date.parse("2026-11-21T06:30:00Z"), family: 4 },
+    { at: Date.parse("2026-11-21T06:30:01.5Z"), family: 4 },
+    { at: Date.parse("2026-11-21T06:30:02Z"), family: 6 },
+    { at: Date.parse("2026-11-21T06:30:00Z"), family: 4 },
   ]);
   assert.deepEqual(tracker.take().triggerTimes, []);
 });

@@ -23,6 +23,11 @@ function dualSlices(v4: ReturnType<typeof endpoint>[], v6: ReturnType<typeof end
   ];
 }
 
+/** `family policy portId` of each port whose Local policy has no local endpoint. */
+function noLocal(f: ReturnType<typeof facts>): string[] {
+  return f.noLocalEndpoints.map((n) => `${n.family} ${n.policy} ${n.portId}`);
+}
+
 const LOCAL_LB = service("web", {
   type: "LoadBalancer",
   clusterIPs: ["10.96.0.10", "fd00:96::10"],
@@ -53,25 +58,34 @@ Deno.test("serviceFacts() counts unique local ready endpoint IPs over ports and 
     name: "web",
     localEndpoints: 3,
   });
-  assert.deepEqual(f.noLocalEndpoints, { internal: [], external: [] });
+  assert.deepEqual(f.noLocalEndpoints, []);
 });
 
 Deno.test("serviceFacts() lists the ports whose Local policy has endpoints elsewhere only", () => {
   const f = facts(LOCAL_LB, dualSlices([endpoint("10.244.2.5", OTHER)], []));
   assert.equal(f.healthCheck!.localEndpoints, 0);
-  assert.deepEqual(f.noLocalEndpoints.external, ["default/web/tcp/http", "default/web/udp/dns"]);
-  assert.deepEqual(f.noLocalEndpoints.internal, []);
-  const none = facts(LOCAL_LB, dualSlices([], []));
-  assert.deepEqual(
-    none.noLocalEndpoints.external,
-    [],
-    "no endpoint anywhere is a REJECT, not a drop",
+  // IPv6 has no endpoint at all: a REJECT there, not a drop.
+  assert.deepEqual(noLocal(f), [
+    "4 external default/web/tcp/http",
+    "4 external default/web/udp/dns",
+  ]);
+  const both = facts(
+    LOCAL_LB,
+    dualSlices([endpoint("10.244.2.5", OTHER)], [endpoint("fd00:244::5", OTHER)]),
   );
+  assert.deepEqual(noLocal(both), [
+    "4 external default/web/tcp/http",
+    "6 external default/web/tcp/http",
+    "4 external default/web/udp/dns",
+    "6 external default/web/udp/dns",
+  ], "counted per family");
+  const none = facts(LOCAL_LB, dualSlices([], []));
+  assert.deepEqual(noLocal(none), [], "no endpoint anywhere is a REJECT, not a drop");
   const itp = facts(
     service("web", { internalTrafficPolicy: "Local" }),
     [slice("web", "w", [endpoint("10.244.2.5", OTHER)])],
   );
-  assert.deepEqual(itp.noLocalEndpoints.internal, ["default/web/tcp/http"]);
+  assert.deepEqual(noLocal(itp), ["4 internal default/web/tcp/http"]);
   assert.equal(itp.healthCheck, undefined, "no health check without eTP Local");
 });
 

@@ -70,6 +70,7 @@ function result(kind: SyncResult["kind"]): SyncResult {
   return {
     kind,
     durationMs: 1,
+    applyMs: 1,
     operations: 1,
     services: 1,
     pending: {
