@@ -11,7 +11,7 @@ import { summarize, Topology } from "../support/netns/mod.ts";
 import { endpointSlice, node, service, writeManifest } from "../support/cluster_objects.ts";
 import { ProxyProcess, TEST_PROXY_FLAGS } from "../support/proxy_process.ts";
 import { eventually, isRoot } from "../support/eventually.ts";
-import type { KubeObject } from "../../src/model/kube_types.ts";
+import type { KubeObject, Service } from "../../src/model/kube_types.ts";
 
 const GOOD_VIP = "10.96.4.1";
 const OPEN_LB = "203.0.113.61";
@@ -114,6 +114,53 @@ Deno.test({
         assert.match(log, /Service default\/typo2/, "typo2 is named in the log");
         assert.ok(!/Failed to sync/.test(log), "no sync failed");
       });
+
+      await t.step(
+        "externalIPs naming another Service's ClusterIP neither capture nor black-hole it",
+        async () => {
+          const DNS_VIP = "10.96.4.10";
+          const dns = service("kube-dns", [DNS_VIP], http) as Service;
+          dns.metadata!.namespace = "kube-system";
+          dns.metadata!.creationTimestamp = "2020-01-01T00:00:00Z";
+          const dnsSlice = endpointSlice("kube-dns-1", "kube-dns", 4, http, [
+            { ip: topo.podIp("web-1"), node: "node" },
+          ]);
+          dnsSlice.metadata!.namespace = "kube-system";
+          // A tenant's Service, older by name ("aaa" sorts first), newer by age: with endpoints,
+          // it would steal the address; another without endpoints would reject it.
+          const thief = service("thief", ["10.96.4.11"], http, {
+            externalIPs: [DNS_VIP],
+          }) as Service;
+          thief.metadata!.namespace = "aaa";
+          thief.metadata!.creationTimestamp = "2025-01-01T00:00:00Z";
+          const thiefSlice = endpointSlice("thief-1", "thief", 4, http, [
+            { ip: topo.podIp("web-2"), node: "node" },
+          ]);
+          thiefSlice.metadata!.namespace = "aaa";
+          const hole = service("hole", ["10.96.4.12"], http, { externalIPs: [DNS_VIP] }) as Service;
+          hole.metadata!.namespace = "aaa";
+          hole.metadata!.creationTimestamp = "2025-01-01T00:00:00Z";
+          await proxy!.applyAndSync(file, [
+            node("node", [nodeIp], ["10.244.1.0/24"]),
+            ...good,
+            dns,
+            dnsSlice,
+            thief,
+            thiefSlice,
+            hole,
+          ]);
+          const s = summarize(await topo.probe({ from: "ext1", to: DNS_VIP, port: 80, count: 10 }));
+          assert.equal(s.ok, 10, `the ClusterIP answers: ${JSON.stringify(s)}`);
+          assert.deepEqual([...s.pods], ["web-1"], "only kube-dns's endpoint answers");
+          const log = proxy!.lines.join("\n");
+          assert.match(
+            log,
+            /Service aaa\/thief.*spec\.externalIPs/,
+            "the refusal names the tenant",
+          );
+          await reachGood();
+        },
+      );
 
       await t.step(
         "a Service above --max-service-elements is skipped; the others sync",
