@@ -13,7 +13,7 @@
 import type { SyncResult } from "./proxier.ts";
 import type { Logger } from "../log/logger.ts";
 import { NftError } from "../nft/nft_runner.ts";
-import { Backoff } from "../source/apiserver/backoff.ts";
+import { Backoff } from "../util/backoff.ts";
 import { type Clock, systemClock, type TimerId } from "./clock.ts";
 
 /** What the loop drives (a {@linkcode Proxier}, or a stand-in in tests). */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { Backoff } from "../../src/util/backoff.ts";
-import { Backoff as OldPathBackoff } from "../../src/source/apiserver/backoff.ts";
 
 Deno.test("Backoff doubles from initialMs up to maxMs and starts over after reset()", () => {
   const b = new Backoff({ initialMs: 500, maxMs: 30_000, jitter: 0 });
@@ -16,8 +15,4 @@ Deno.test("Backoff adds jitter but never exceeds maxMs", () => {
   assert.equal(b.next(), 1500);
   assert.throws(() => new Backoff({ initialMs: 0 }), RangeError);
   assert.throws(() => new Backoff({ initialMs: 10, maxMs: 5 }), RangeError);
-});
-
-Deno.test("Backoff is still exported from its former path, src/source/apiserver/backoff.ts", () => {
-  assert.equal(OldPathBackoff, Backoff);
 });
