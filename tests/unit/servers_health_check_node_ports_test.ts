@@ -236,3 +236,14 @@ Deno.test("HealthCheckNodePorts.setAddresses() moves the servers between address
     await hc.stop();
   }
 });
+
+Deno.test("HealthCheckNodePorts keeps one canonical address per node address, however it was spelled", async () => {
+  const hc = new HealthCheckNodePorts({ addresses: ["FD00::5", "fd00:0::5", " 10.0.0.5 "] });
+  try {
+    assert.deepEqual(hc.addresses, ["10.0.0.5", "fd00::5"]);
+    await hc.setAddresses(["::", "10.0.0.5"]);
+    assert.deepEqual(hc.addresses, ["0.0.0.0"], "a wildcard covers every other address");
+  } finally {
+    await hc.stop();
+  }
+});
