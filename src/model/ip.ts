@@ -115,7 +115,10 @@ function fromBytes(bytes: Uint8Array): IpAddr {
   if (bytes.length === 4) {
     return { family: 4, bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };
   }
-  // An IPv4-mapped IPv6 address is treated as IPv6 text, as Go's net.IP prints it is not needed here.
+  // An IPv4-mapped address (::ffff:10.0.0.1) stays IPv6: family 6, written in hex groups
+  // (::ffff:a00:1). Go's net.IP would turn it into the IPv4 address 10.0.0.1; here the family
+  // decides which table (ip or ip6) an address goes into, and an address written in IPv6 form
+  // belongs with the IPv6 ones. One spelling per address keeps equal addresses equal as text.
   return { family: 6, bytes, text: formatV6(bytes) };
 }
 
@@ -168,14 +171,4 @@ export function cidrContains(cidr: Cidr, ip: IpAddr): boolean {
     if ((cidr.addr.bytes[bit >> 3] & mask) !== (ip.bytes[bit >> 3] & mask)) return false;
   }
   return true;
-}
-
-/** The nft address type for a family. */
-export function nftAddrType(family: Family): "ipv4_addr" | "ipv6_addr" {
-  return family === 4 ? "ipv4_addr" : "ipv6_addr";
-}
-
-/** The nft payload keyword of a family (`ip` or `ip6`). */
-export function nftFamilyWord(family: Family): "ip" | "ip6" {
-  return family === 4 ? "ip" : "ip6";
 }
