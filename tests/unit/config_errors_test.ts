@@ -61,6 +61,11 @@ Deno.test("errors name the flag when the value came from a flag", async () => {
     "--healthz-bind-address",
   );
   await rejects(
+    ["--healthz-bind-address=:10256"],
+    /":10256" for --healthz-bind-address: the IP is missing/,
+    "--healthz-bind-address",
+  );
+  await rejects(
     ["--metrics-bind-address=localhost:10249"],
     /for --metrics-bind-address: "localhost" is not an IP address/,
     "--metrics-bind-address",
@@ -123,6 +128,12 @@ Deno.test("the same errors name the field and the file when the value came from 
     /"0\.0\.0\.0:abc" for metricsBindAddress in c\.yaml/,
     "metricsBindAddress",
     file("metricsBindAddress: 0.0.0.0:abc\n"),
+  );
+  await rejects(
+    ["--config=c.yaml"],
+    /":10256" for healthzBindAddress in c\.yaml: the IP is missing/,
+    "healthzBindAddress",
+    file('healthzBindAddress: ":10256"\n'),
   );
   await rejects(
     ["--config=c.yaml"],

@@ -6,10 +6,9 @@ import { ConfigError } from "../../src/config/config_error.ts";
 const show = (input: string, o?: Parameters<typeof parseHostPort>[1]) =>
   formatHostPort(parseHostPort(input, o));
 
-Deno.test("parseHostPort() reads IP:PORT, [IPv6]:PORT and :PORT into typed values", () => {
+Deno.test("parseHostPort() reads IP:PORT and [IPv6]:PORT into typed values", () => {
   assert.deepEqual(parseHostPort("0.0.0.0:10256"), { hostname: "0.0.0.0", port: 10256, family: 4 });
   assert.deepEqual(parseHostPort("[::]:10256"), { hostname: "::", port: 10256, family: 6 });
-  assert.deepEqual(parseHostPort(":10249"), { hostname: "0.0.0.0", port: 10249, family: 4 });
   assert.equal(show(" [FD00::0A]:53 "), "[fd00::a]:53", "canonical IPv6, trimmed");
   assert.equal(show("010.000.000.001:80"), "10.0.0.1:80", "Kubernetes' legacy leading zeros");
 });
@@ -22,7 +21,7 @@ Deno.test("parseHostPort() gives a bare IP the default port, as upstream's defau
   assert.throws(() => parseHostPort("0.0.0.0"), /the port is missing/);
 });
 
-Deno.test("parseHostPort() refuses names, IPv6 without brackets, and bad ports", () => {
+Deno.test("parseHostPort() refuses names, a missing IP, IPv6 without brackets, and bad ports", () => {
   const bad: [string, RegExp][] = [
     ["localhost:80", /"localhost" is not an IP address/],
     ["::1:80", /needs brackets/],
@@ -32,6 +31,9 @@ Deno.test("parseHostPort() refuses names, IPv6 without brackets, and bad ports",
     ["1.2.3.4:65536", /out of range 1-65535/],
     ["1.2.3.4:0", /out of range 1-65535/],
     ["1.2.3.4:", /port "" is not a number/],
+    // Upstream refuses an empty host too (validateHostPort: ParseIP("") fails).
+    [":10256", /the IP is missing/],
+    [":10249", /the IP is missing/],
   ];
   for (const [input, re] of bad) {
     assert.throws(() => parseHostPort(input), (e: unknown) => {
