@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "../../../src/config/flags.ts";
 import { FLAGS } from "../../../src/config/flag_table.ts";
-import { helpText } from "../../../src/cli/help_text.ts";
 import { ConfigError } from "../../../src/config/config_error.ts";
 import { commandOf } from "../../../src/config/resolve_config.ts";
 
@@ -177,12 +176,4 @@ Deno.test("commandOf() picks the action, and refuses stray words, explain flags 
   fails(["explain", "extra"], /unexpected argument "extra"/);
   fails(["--src=10.0.0.1"], /flag --src is only valid with the explain command/);
   fails(["--cleanup", "--dry-run"], /--cleanup and --dry-run cannot be combined/);
-});
-
-Deno.test("helpText() lists every flag, and marks those that --config overrides", () => {
-  const help = helpText();
-  for (const name of Object.keys(FLAGS)) assert.match(help, new RegExp(`--${name}\\b`), name);
-  assert.match(help, /--detect-local-mode MODE \*/);
-  assert.match(help, /--hostname-override NAME {2,}Name/);
-  assert.match(help, /-v, --v N/);
 });

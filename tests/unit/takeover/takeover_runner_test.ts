@@ -1,13 +1,7 @@
 import { strict as assert } from "node:assert";
-import {
-  familiesWithOwnNat,
-  upstreamTableRemoval,
-} from "../../../src/takeover/upstream_nft_tables.ts";
-import { parseIptablesSave, planIptablesCleanup } from "../../../src/takeover/iptables_leftovers.ts";
 import { TakeoverNftRunner } from "../../../src/takeover/takeover_runner.ts";
 import type { NftRunner } from "../../../src/nft/nft_runner.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import { kubeProxyIptables } from "../../fixtures/takeover/iptables_kube_proxy.ts";
 
 // `nft list tables` on a node that ran upstream kube-proxy in nftables mode, with iptables-nft.
 const LISTING = `table ip kube-proxy
@@ -16,38 +10,6 @@ table ip nat
 table ip filter
 table inet cni-firewall
 `;
-
-Deno.test("upstreamTableRemoval() removes both upstream tables, tolerating a vanished one", () => {
-  const r = upstreamTableRemoval(LISTING);
-  assert.deepEqual(r.tables, ["ip kube-proxy", "ip6 kube-proxy"]);
-  assert.equal(
-    r.script,
-    "add table ip kube-proxy\ndelete table ip kube-proxy\nadd table ip6 kube-proxy\ndelete table ip6 kube-proxy\n",
-  );
-});
-
-Deno.test("upstreamTableRemoval() touches nothing else, and nothing when absent", () => {
-  assert.deepEqual(upstreamTableRemoval("table ip nat\ntable inet kube-proxy\n"), {
-    tables: [],
-    script: "",
-  });
-});
-
-Deno.test("upstreamTableRemoval() only removes in families where our NAT is installed", () => {
-  assert.deepEqual(upstreamTableRemoval(LISTING, { families: ["ip"] }).tables, ["ip kube-proxy"]);
-});
-
-Deno.test("upstreamTableRemoval() never removes the proxy's own table named kube-proxy", () => {
-  assert.equal(upstreamTableRemoval(LISTING, { ownTable: "kube-proxy" }).script, "");
-});
-
-Deno.test("familiesWithOwnNat() finds the families a full script installs NAT chains in", () => {
-  const full = "add table ip t\ndelete table ip t\ntable ip t {\n\tchain a {\n\t\ttype nat hook " +
-    "prerouting priority -100; policy accept;\n\t}\n}\ntable ip6 t {\n\tchain b {\n\t\ttype filter " +
-    "hook input priority 0; policy accept;\n\t}\n}\n";
-  assert.deepEqual(familiesWithOwnNat(full, "t"), ["ip"]);
-  assert.deepEqual(familiesWithOwnNat("add element ip t m { 1 }\n", "t"), []);
-});
 
 /** A runner that records what it is asked. */
 class Recorder implements NftRunner {
@@ -116,51 +78,4 @@ Deno.test("TakeoverNftRunner passes a dry-run check through as is, without takin
   await r.apply(FULL);
   assert.equal(r.tookOver, true, "the first full apply still takes over");
   assert.match(inner.applied[0], /delete table ip kube-proxy\n/);
-});
-
-Deno.test("planIptablesCleanup() removes kube-proxy's chains and jumps, not the kubelet's", () => {
-  const save = kubeProxyIptables("10.96.0.10", 80, ["10.244.1.10:80", "10.244.1.11:80"]);
-  const plan = planIptablesCleanup(save);
-  assert.deepEqual(plan.kept, []);
-  assert.ok(plan.removedChains.includes("nat/KUBE-SVC-TAKEOVER0000000"));
-  assert.ok(plan.removedChains.includes("nat/KUBE-SEP-TAKEOVER0000001"));
-  assert.ok(plan.removedChains.includes("mangle/KUBE-PROXY-CANARY"));
-  for (const kubelet of ["KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT"]) {
-    assert.ok(!plan.removedChains.some((c) => c.endsWith(`/${kubelet}`)), kubelet);
-  }
-  assert.equal(plan.removedJumps, 12, "9 filter jumps + 3 nat jumps");
-  assert.doesNotMatch(plan.restore, /KUBE-FIREWALL/);
-  assert.match(
-    plan.restore,
-    /-D INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES/,
-  );
-  // Chain declarations (flushes) come before the deletions, per table.
-  const nat = plan.restore.slice(plan.restore.indexOf("*nat"));
-  assert.ok(nat.indexOf(":KUBE-SERVICES") < nat.indexOf("-X KUBE-SERVICES"));
-});
-
-Deno.test("planIptablesCleanup() keeps a kube-proxy chain another chain still jumps to", () => {
-  const save = `*nat
-:PREROUTING ACCEPT [0:0]
-:KUBE-HOSTPORTS - [0:0]
-:KUBE-MARK-MASQ - [0:0]
-:KUBE-SERVICES - [0:0]
--A PREROUTING -m comment --comment "kube hostport portals" -j KUBE-HOSTPORTS
--A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
--A KUBE-HOSTPORTS -p tcp --dport 8080 -j KUBE-MARK-MASQ
--A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
-COMMIT
-`;
-  const plan = planIptablesCleanup(save);
-  assert.deepEqual(plan.kept, ["nat/KUBE-MARK-MASQ"]);
-  assert.deepEqual(plan.removedChains, ["nat/KUBE-SERVICES"]);
-  assert.doesNotMatch(plan.restore, /HOSTPORTS|MARK-MASQ/);
-});
-
-Deno.test("planIptablesCleanup() has nothing to do on a clean or empty dump", () => {
-  assert.equal(planIptablesCleanup("").restore, "");
-  const clean =
-    "*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A INPUT -j KUBE-FIREWALL\nCOMMIT\n";
-  assert.equal(planIptablesCleanup(clean).restore, "");
-  assert.equal(parseIptablesSave(clean)[0].rules[0].targets[0], "KUBE-FIREWALL");
 });
