@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { CMemory, LibraryLoadError, libraryPaths, openLibrary } from "../../../src/host/c_library.ts";
+import {
+  CMemory,
+  LibraryLoadError,
+  libraryPaths,
+  openLibrary,
+} from "../../../src/host/c_library.ts";
 
 Deno.test("libraryPaths() lists only absolute paths, Debian multiarch first", () => {
   const paths = libraryPaths("libnftables.so.1", "aarch64");

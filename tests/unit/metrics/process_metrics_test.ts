@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { readProcessSnapshot, registerProcessMetrics } from "../../../src/metrics/process_metrics.ts";
+import {
+  readProcessSnapshot,
+  registerProcessMetrics,
+} from "../../../src/metrics/process_metrics.ts";
 import { newRegistry, renderMetrics } from "../../../src/metrics/registry.ts";
 
 function sample(text: string, name: string): number {

@@ -7,7 +7,11 @@
 
 import assert from "node:assert/strict";
 import { readService } from "../../../src/model/service_port.ts";
-import { isIgnoredSlice, mergeEndpointSlices, sliceServiceKey } from "../../../src/model/endpoints.ts";
+import {
+  isIgnoredSlice,
+  mergeEndpointSlices,
+  sliceServiceKey,
+} from "../../../src/model/endpoints.ts";
 import { MAX_PROBLEMS_PER_OBJECT } from "../../../src/model/_reporter.ts";
 import { endpoint, problems, service, slice } from "../../fixtures/unit/builders.ts";
 
