@@ -49,7 +49,7 @@ export class RulesetPlan {
     key: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
-    report: (p: ModelProblem) => void = () => {},
+    report: (problem: ModelProblem) => void = () => {},
     limit = Infinity,
   ): ServiceDecisions[] {
     try {

@@ -97,16 +97,16 @@ export class Proxier {
   /** Quarantined Services, with the resourceVersion the kernel rejected. */
   #quarantine = new Map<string, string>();
 
-  constructor(o: ProxierOptions) {
-    this.#state = o.state;
-    this.#settings = o.settings;
-    this.#runner = o.runner;
-    this.#log = o.logger;
-    this.#now = o.now ?? Date.now;
-    this.#limit = o.settings.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
-    this.#adopt = o.adoptTables ?? true;
+  constructor(options: ProxierOptions) {
+    this.#state = options.state;
+    this.#settings = options.settings;
+    this.#runner = options.runner;
+    this.#log = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#limit = options.settings.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
+    this.#adopt = options.adoptTables ?? true;
     this.#relist = this.#adopt;
-    this.tracker = new ChangeTracker(o.state, o.settings.nodeName, this.#now);
+    this.tracker = new ChangeTracker(options.state, options.settings.nodeName, this.#now);
   }
 
   /** The current plan (after at least one prepare). */

@@ -105,32 +105,37 @@ async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise
 }
 
 /** Removes kube-proxy's iptables chains and jumps in every installed flavour. Never throws. */
-export async function removeIptablesLeftovers(o: IptablesCleanupOptions): Promise<FlavourResult[]> {
+export async function removeIptablesLeftovers(
+  options: IptablesCleanupOptions,
+): Promise<FlavourResult[]> {
   const results: FlavourResult[] = [];
-  for (const flavour of o.flavours ?? IPTABLES_FLAVOURS) {
-    const r = await cleanFlavour(flavour, o);
+  for (const flavour of options.flavours ?? IPTABLES_FLAVOURS) {
+    const r = await cleanFlavour(flavour, options);
     results.push(r);
     if (r.status === "missing") {
-      o.logger.v(2).info("No iptables leftovers check: binary not installed", { flavour });
+      options.logger.v(2).info("No iptables leftovers check: binary not installed", { flavour });
     } else if (r.status === "not-permitted") {
-      o.logger.warn("Cannot check for upstream kube-proxy's iptables rules: not allowed to run", {
-        command: `${flavour}-save`,
-        hint: "add it to --allow-run",
-      });
+      options.logger.warn(
+        "Cannot check for upstream kube-proxy's iptables rules: not allowed to run",
+        {
+          command: `${flavour}-save`,
+          hint: "add it to --allow-run",
+        },
+      );
     } else if (r.status === "failed") {
-      o.logger.error("Failed to remove upstream kube-proxy's iptables rules", {
+      options.logger.error("Failed to remove upstream kube-proxy's iptables rules", {
         flavour,
         error: r.error,
       });
     } else if (r.status === "removed") {
-      o.logger.info("Removed upstream kube-proxy's iptables rules", {
+      options.logger.info("Removed upstream kube-proxy's iptables rules", {
         flavour,
         chains: r.removedChains.length,
         jumps: r.removedJumps,
       });
     }
     if (r.kept.length > 0) {
-      o.logger.warn("Kept kube-proxy iptables chains that other rules still use", {
+      options.logger.warn("Kept kube-proxy iptables chains that other rules still use", {
         flavour,
         chains: r.kept.join(", "),
       });
