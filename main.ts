@@ -18,7 +18,7 @@ import {
 } from "./src/config/resolve_config.ts";
 import { encodeConfig } from "./src/config/write_config.ts";
 import { helpText } from "./src/cli/help_text.ts";
-import { versionLine } from "./src/version.ts";
+import { versionLine } from "./src/util/version.ts";
 import { Logger } from "./src/log/logger.ts";
 import { dryRunScript } from "./src/cli/dry_run.ts";
 import { runProxy } from "./src/cli/run_proxy.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import parsePrometheusText from "npm:parse-prometheus-text-format@1.1.1";
 import { PROXY_METRIC_NAMES, ProxyMetrics } from "../../../src/metrics/proxy_metrics.ts";
-import { VERSION } from "../../../src/version.ts";
+import { VERSION } from "../../../src/util/version.ts";
 
 interface Family {
   name: string;
