@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeConfigFile } from "../../../src/config/config_file.ts";
 import { ConfigError } from "../../../src/config/config_error.ts";
-import { formatDuration, parseDuration } from "../../../src/config/duration.ts";
 import { hardWayConfig, HEAD, kubeadmConfigConf } from "../../support/config_files.ts";
 
 function fails(text: string, pattern: RegExp): void {
@@ -94,27 +93,4 @@ Deno.test("decodeConfigFile() reads logging.flushFrequency as a duration or nano
   assert.equal(ns.fields.get("logging.flushFrequency"), 5000);
   const d = decodeConfigFile("c", HEAD + "logging:\n  flushFrequency: 2s\n");
   assert.equal(d.fields.get("logging.flushFrequency"), 2000);
-});
-
-Deno.test("parseDuration() reads Go durations and formatDuration() writes them", () => {
-  const cases: [string, number | undefined][] = [
-    ["30s", 30_000],
-    ["1m30s", 90_000],
-    ["1h0m0s", 3_600_000],
-    ["500ms", 500],
-    ["1.5s", 1500],
-    ["0", 0],
-    ["0s", 0],
-    ["", undefined],
-    ["30", undefined],
-    ["-1s", undefined],
-    ["1d", undefined],
-    ["s", undefined],
-  ];
-  for (const [input, want] of cases) assert.equal(parseDuration(input), want, input);
-  assert.equal(parseDuration(30), undefined);
-  assert.equal(formatDuration(90_000), "1m30s");
-  assert.equal(formatDuration(500), "500ms");
-  assert.equal(formatDuration(3_600_000), "1h0m0s");
-  assert.equal(formatDuration(0), "0s");
 });
