@@ -73,8 +73,11 @@ async function run(argv: string[], stdin?: string): Promise<string> {
 }
 
 /** Cleans one flavour. */
-async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise<FlavourResult> {
-  const pre = o.commandPrefix ?? [];
+async function cleanFlavour(
+  flavour: string,
+  options: IptablesCleanupOptions,
+): Promise<FlavourResult> {
+  const pre = options.commandPrefix ?? [];
   const result: FlavourResult = {
     flavour,
     status: "clean",
@@ -87,7 +90,7 @@ async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise
     result.kept = plan.kept;
     if (plan.restore === "") return result;
     await run(
-      [...pre, `${flavour}-restore`, "--noflush", "-w", String(o.lockWaitSeconds ?? 5)],
+      [...pre, `${flavour}-restore`, "--noflush", "-w", String(options.lockWaitSeconds ?? 5)],
       plan.restore,
     );
     result.status = "removed";

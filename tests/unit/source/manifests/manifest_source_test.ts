@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { ClusterState, type ObjectChange } from "../../../../src/source/cluster_state.ts";
-import { ManifestCache } from "../../../../src/source/manifests/manifest_cache.ts";
 import {
   loadManifestsInto,
   startManifestSource,
@@ -41,44 +40,6 @@ function recorder(state: ClusterState): ObjectChange[] {
   state.onChange((c) => changes.push(c));
   return changes;
 }
-
-Deno.test("ManifestCache re-parses only the file that changed, and not a file merely touched", async () => {
-  await withDir(async (dir) => {
-    for (const n of ["a", "b", "c"]) await Deno.writeTextFile(`${dir}/${n}.yaml`, svc(`web-${n}`));
-    const cache = new ManifestCache();
-    const first = await cache.read(dir);
-    assert.equal(cache.parses, 3);
-    assert.ok(first.every((r) => r.parsed && !r.error));
-
-    await Deno.writeTextFile(`${dir}/b.yaml`, svc("web-b", 8080));
-    await Deno.utime(`${dir}/c.yaml`, new Date(), new Date(Date.now() + 5000));
-    const second = await cache.read(dir);
-    assert.equal(cache.parses, 4, "only b.yaml is parsed again");
-    assert.deepEqual(second.map((r) => r.parsed), [false, true, false]);
-    // Unchanged files hand back the very same objects.
-    assert.equal(second[0].objects, first[0].objects);
-    assert.equal(second[2].objects, first[2].objects);
-
-    await Deno.remove(`${dir}/a.yaml`);
-    assert.deepEqual((await cache.read(dir)).map((r) => r.file), [
-      `${dir}/b.yaml`,
-      `${dir}/c.yaml`,
-    ]);
-  });
-});
-
-Deno.test("ManifestCache keeps a broken file's last good objects and reports its line", async () => {
-  await withDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/a.yaml`, svc("web"));
-    const cache = new ManifestCache();
-    const [good] = await cache.read(dir);
-    await Deno.writeTextFile(`${dir}/a.yaml`, `${svc("web")}oops: a: b\n`);
-    const [bad] = await cache.read(dir);
-    assert.ok(bad.error instanceof ManifestError);
-    assert.match(bad.error.message, /a\.yaml:10: YAML error: /);
-    assert.equal(bad.objects, good.objects);
-  });
-});
 
 Deno.test("loadManifestsInto() emits no change for unchanged objects and one for a changed one", async () => {
   await withDir(async (dir) => {
