@@ -15,7 +15,7 @@ import { proxySettingsFrom } from "../config/proxy_settings_from.ts";
 import { applyConntrackSysctls } from "../host/conntrack_sysctls.ts";
 import { Proxier, type SyncResult } from "../sync/proxier.ts";
 import { SyncLoop } from "../sync/sync_loop.ts";
-import { openNftRunner } from "../nft/open_runner.ts";
+import { type NftBackend, type OpenedRunner, openNftRunner } from "../nft/open_runner.ts";
 import { startDriftDetection } from "../sync/drift_detection.ts";
 import { BASE_CHAINS } from "../plan/skeleton.ts";
 import type { UdpServicePort } from "../sync/service_facts.ts";
@@ -49,6 +49,11 @@ export interface RunProxyOptions {
   checkConfig?: (text: string) => Promise<void>;
   /** Pause between attempts to bind a server. @default 5000 */
   serverRetryMs?: number;
+  /**
+   * Opens the nft runner for `config.nftBackend` (tests give an in-memory one).
+   * @default openNftRunner
+   */
+  openRunner?: (backend: NftBackend) => OpenedRunner;
 }
 
 type StopReason = { code: number };
@@ -71,7 +76,7 @@ export async function runProxy(
     healthTimeoutMs: 2 * config.syncPeriodMs,
     ipFamilies: ["IPv4", "IPv6"],
   });
-  const nft = openNftRunner(config.nftBackend);
+  const nft = (options.openRunner ?? openNftRunner)(config.nftBackend);
   if (nft.fallbackReason) {
     log.warn("libnftables is not available; using the nft binary (slower syncs)", {
       reason: nft.fallbackReason,
