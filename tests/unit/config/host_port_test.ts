@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { formatHostPort, HostPortError, parseHostPort } from "../../../src/config/host_port.ts";
-import { parsePacket } from "../../../src/cli/explain_command.ts";
-import { ConfigError } from "../../../src/config/config_error.ts";
 
 const show = (input: string, o?: Parameters<typeof parseHostPort>[1]) =>
   formatHostPort(parseHostPort(input, o));
@@ -44,20 +42,4 @@ Deno.test("parseHostPort() refuses names, a missing IP, IPv6 without brackets, a
     });
   }
   assert.equal(parseHostPort("1.2.3.4:0", { allowPortZero: true }).port, 0);
-});
-
-Deno.test("parsePacket() reads explain's --dst with the same parser, naming the flag", () => {
-  const p = parsePacket("198.51.100.7", "[fd00::10]:53/udp");
-  assert.equal(p.dst.text, "fd00::10");
-  assert.equal(p.port, 53);
-  assert.equal(p.protocol, "udp");
-  assert.equal(parsePacket("10.0.0.1", "10.96.0.10:80").protocol, "tcp");
-  for (const dst of ["10.96.0.10", "10.96.0.10:80/icmp", "fd00::10:53", "10.96.0.10:0"]) {
-    assert.throws(() => parsePacket("10.0.0.1", dst), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /for --dst: .*want IP:PORT\[\/tcp\|udp\|sctp\]/, dst);
-      return true;
-    });
-  }
-  assert.throws(() => parsePacket("nope", "10.96.0.10:80"), /"nope" for --src: want an IP/);
 });
