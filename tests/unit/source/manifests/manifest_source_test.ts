@@ -4,7 +4,6 @@ import {
   loadManifestsInto,
   startManifestSource,
 } from "../../../../src/source/manifests/manifest_source.ts";
-import { ManifestError } from "../../../../src/source/manifests/read_manifests.ts";
 import { Logger } from "../../../../src/log/logger.ts";
 import { eventually } from "../../../support/eventually.ts";
 
