@@ -91,7 +91,50 @@ function describe(eps: readonly EndpointInfo[]) {
   }));
 }
 
-/** Explains one packet against the cluster state and settings. */
+/**
+ * Explains one packet against the cluster state and settings.
+ *
+ * @example Which endpoint may a pod reach through a ClusterIP?
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainPacket, formatExplanation } from "./explain_packet.ts";
+ * import { ClusterState } from "../source/cluster_state.ts";
+ * import { parseCidr, parseIp } from "../model/ip.ts";
+ * import type { EndpointSlice, Service } from "../model/kube_types.ts";
+ *
+ * const service: Service = {
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { clusterIP: "10.96.0.10", ports: [{ name: "http", port: 80 }] },
+ * };
+ * const slice: EndpointSlice = {
+ *   metadata: {
+ *     namespace: "default",
+ *     name: "web-1",
+ *     labels: { "kubernetes.io/service-name": "web" },
+ *   },
+ *   addressType: "IPv4",
+ *   ports: [{ name: "http", port: 8080 }],
+ *   endpoints: [{ addresses: ["10.244.1.5"], nodeName: "worker-0" }],
+ * };
+ * const state = new ClusterState();
+ * state.upsert("Service", service);
+ * state.upsert("EndpointSlice", slice);
+ * const e = explainPacket(state, {
+ *   nodeName: "worker-0",
+ *   masqueradeBit: 14,
+ *   masqueradeAll: false,
+ *   detectLocalMode: "ClusterCIDR",
+ *   clusterCIDRs: [parseCidr("10.244.0.0/16")],
+ *   bridgeInterface: "",
+ *   interfaceNamePrefix: "",
+ *   nodePortAddresses: "primary",
+ *   serviceCIDRs: [],
+ * }, { src: parseIp("10.244.2.7"), dst: parseIp("10.96.0.10"), port: 80, protocol: "tcp" });
+ * assert.equal(e.verdict, "DNAT");
+ * assert.deepEqual(e.candidates.map((c) => `${c.address}:${c.port}`), ["10.244.1.5:8080"]);
+ * assert.match(formatExplanation(e), /^verdict: +DNAT/m);
+ * ```
+ */
 export function explainPacket(
   state: ClusterState,
   settings: ProxySettings,
@@ -289,7 +332,26 @@ function masqueradeOf(
   }
 }
 
-/** Formats an explanation for a terminal. */
+/**
+ * Formats an explanation for a terminal.
+ *
+ * @example One line per finding, as `kube-proxy explain` prints it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatExplanation } from "./explain_packet.ts";
+ *
+ * const text = formatExplanation({
+ *   packet: "198.51.100.7 -> 10.96.0.99:80/tcp (IPv4)",
+ *   source: "not a pod (outside 10.244.0.0/16) and not a node address",
+ *   policies: [],
+ *   candidates: [],
+ *   verdict: "NOT A SERVICE",
+ *   reason: "no Service has this address and port",
+ * });
+ * assert.match(text, /^packet: +198\.51\.100\.7 -> 10\.96\.0\.99:80\/tcp \(IPv4\)$/m);
+ * assert.match(text, /^verdict: +NOT A SERVICE/m);
+ * ```
+ */
 export function formatExplanation(explanation: Explanation): string {
   const lines = [`packet:      ${explanation.packet}`];
   if (explanation.entryPoint) {

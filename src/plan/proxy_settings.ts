@@ -65,7 +65,42 @@ export function detectorFor(settings: ProxySettings, node: NodeInfo): LocalDetec
   }
 }
 
-/** The contexts of the IPv4 and IPv6 tables. */
+/**
+ * The contexts of the IPv4 and IPv6 tables.
+ *
+ * @example The IPv4 and IPv6 tables of a dual-stack node
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { familyContexts } from "./proxy_settings.ts";
+ * import { readNode } from "../model/node_info.ts";
+ * import { parseCidr } from "../model/ip.ts";
+ *
+ * const node = readNode("worker-0", {
+ *   metadata: { name: "worker-0" },
+ *   status: {
+ *     addresses: [
+ *       { type: "InternalIP", address: "192.168.1.10" },
+ *       { type: "InternalIP", address: "fd00::10" },
+ *     ],
+ *   },
+ * }, () => {});
+ * const [v4, v6] = familyContexts({
+ *   nodeName: "worker-0",
+ *   masqueradeBit: 14,
+ *   masqueradeAll: false,
+ *   detectLocalMode: "ClusterCIDR",
+ *   clusterCIDRs: [parseCidr("10.244.0.0/16")],
+ *   bridgeInterface: "",
+ *   interfaceNamePrefix: "",
+ *   nodePortAddresses: "primary",
+ *   serviceCIDRs: [parseCidr("10.96.0.0/12"), parseCidr("fd00:96::/112")],
+ * }, node, []);
+ * assert.deepEqual([v4.nftFamily, v6.nftFamily], ["ip", "ip6"]);
+ * assert.equal(v4.masqMark, "0x00004000");
+ * assert.deepEqual(v4.nodePortIPs.map((ip) => ip.text), ["192.168.1.10"]);
+ * assert.equal(v6.podSource, undefined, "no IPv6 cluster CIDR: pod traffic not detected");
+ * ```
+ */
 export function familyContexts(
   settings: ProxySettings,
   node: NodeInfo,

@@ -58,7 +58,56 @@ export interface SyncLoopOptions {
   onFailed?: (error: Error) => void;
 }
 
-/** Schedules and runs syncs. */
+/**
+ * Schedules and runs syncs.
+ *
+ * @example Drive a syncer: the first sync at once, later ones on changes, spaced by minSyncPeriod
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Syncer, SyncLoop } from "./sync_loop.ts";
+ * import type { PendingChanges } from "./change_tracker.ts";
+ * import { silentLogger } from "../log/logger.ts";
+ *
+ * let syncs = 0;
+ * let notify = () => {};
+ * const syncer: Syncer = {
+ *   sync: () => {
+ *     syncs++;
+ *     const pending: PendingChanges = {
+ *       services: new Set(),
+ *       nodeChanged: false,
+ *       serviceCidrsChanged: false,
+ *       serviceChanges: 0,
+ *       endpointChanges: 0,
+ *       triggerTimes: [],
+ *     };
+ *     return Promise.resolve({
+ *       kind: syncs === 1 ? "full" : "partial",
+ *       durationMs: 1,
+ *       applyMs: 1,
+ *       operations: 1,
+ *       services: 0,
+ *       pending,
+ *     });
+ *   },
+ *   collectGarbage: () => Promise.resolve(undefined),
+ *   hasGarbage: false,
+ *   hasPending: false,
+ *   requestFull: () => {},
+ *   onPending: (cb) => {
+ *     notify = cb;
+ *     return () => {};
+ *   },
+ * };
+ * const loop = new SyncLoop({ syncer, logger: silentLogger, minSyncPeriodMs: 0 });
+ * loop.start();
+ * await loop.whenIdle();
+ * notify(); // a change was queued
+ * await loop.whenIdle();
+ * loop.stop();
+ * assert.equal(syncs, 2);
+ * ```
+ */
 export class SyncLoop {
   #options: Required<Omit<SyncLoopOptions, "onQueued" | "onSynced" | "onFailed">> & SyncLoopOptions;
   #clock: Clock;
