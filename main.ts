@@ -18,7 +18,7 @@ import {
 } from "./src/config/resolve_config.ts";
 import { encodeConfig } from "./src/config/write_config.ts";
 import { helpText } from "./src/cli/help_text.ts";
-import { versionLine } from "./src/version.ts";
+import { versionLine } from "./src/util/version.ts";
 import { Logger } from "./src/log/logger.ts";
 import { dryRunScript } from "./src/cli/dry_run.ts";
 import { runProxy } from "./src/cli/run_proxy.ts";
@@ -29,17 +29,17 @@ import { installProcessGuards } from "./src/servers/process_guards.ts";
 import { acquireInstanceLock, InstanceLockError } from "./src/host/instance_lock.ts";
 import { applyConntrackSysctls } from "./src/host/conntrack_sysctls.ts";
 
-async function execute(args: ParsedArgs, r: ResolvedConfig, log: Logger): Promise<number> {
-  const c = r.config;
-  switch (r.command) {
+async function execute(args: ParsedArgs, resolved: ResolvedConfig, log: Logger): Promise<number> {
+  const config = resolved.config;
+  switch (resolved.command) {
     case "write-config":
-      await Deno.writeTextFile(r.writeConfigTo, encodeConfig(c, r.passthrough));
-      log.info("Wrote configuration", { file: r.writeConfigTo });
+      await Deno.writeTextFile(resolved.writeConfigTo, encodeConfig(config, resolved.passthrough));
+      log.info("Wrote configuration", { file: resolved.writeConfigTo });
       return 0;
     case "cleanup": {
-      const nft = openNftRunner(c.nftBackend);
+      const nft = openNftRunner(config.nftBackend);
       try {
-        const deleted = await cleanupTables(nft.runner, c.tableName);
+        const deleted = await cleanupTables(nft.runner, config.tableName);
         log.info(deleted.length > 0 ? "Removed the proxy's tables" : "Nothing to clean up", {
           tables: deleted.join(", "),
         });
@@ -49,15 +49,15 @@ async function execute(args: ParsedArgs, r: ResolvedConfig, log: Logger): Promis
       return 0;
     }
     case "init-only": {
-      const results = await applyConntrackSysctls(c.conntrack, { logger: log });
+      const results = await applyConntrackSysctls(config.conntrack, { logger: log });
       log.info("System initialized and --init-only specified");
       return results.some((x) => x.outcome === "failed") ? 1 : 0;
     }
     case "dry-run":
-      await Deno.stdout.write(new TextEncoder().encode(await dryRunScript(c, log)));
+      await Deno.stdout.write(new TextEncoder().encode(await dryRunScript(config, log)));
       return 0;
     case "explain":
-      return await runExplain(c, r.explain!, log);
+      return await runExplain(config, resolved.explain!, log);
     default: {
       // One proxy per node (network namespace): a second one refuses before touching any rule.
       let lock;
@@ -73,13 +73,13 @@ async function execute(args: ParsedArgs, r: ResolvedConfig, log: Logger): Promis
       try {
         log.info("Starting kube-nft-proxy", {
           version: versionLine(),
-          node: c.nodeName,
+          node: config.nodeName,
           mode: "nftables",
         });
-        return await runProxy(c, log, {
-          configText: r.file?.text,
+        return await runProxy(config, log, {
+          configText: resolved.file?.text,
           checkConfig: (text) => {
-            resolveWithText(args, text, { hostname: () => c.nodeName });
+            resolveWithText(args, text, { hostname: () => config.nodeName });
             return Promise.resolve();
           },
         });
@@ -113,8 +113,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const c = resolved.config;
-  const log = new Logger({ verbosity: c.verbosity, format: c.loggingFormat });
+  const config = resolved.config;
+  const log = new Logger({ verbosity: config.verbosity, format: config.loggingFormat });
   // First thing: nothing may kill the process by an unhandled rejection (servers, sources, syncs).
   installProcessGuards(log);
   for (const w of resolved.notes.warnings) log.warn(w);

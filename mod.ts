@@ -3,7 +3,8 @@
  * whose dataplane is nftables, for embedding (e.g. in minimal node images or
  * tools that render or explain service rules).
  *
- * The data path, in order:
+ * The data path, in order (each step is a folder of `src/` with its own
+ * `mod.ts`):
  * - sources fill a {@linkcode ClusterState}: {@linkcode startApiServerSource}
  *   (list/watch with client certificates or tokens) or
  *   {@linkcode loadManifestsInto} / {@linkcode startManifestSource};
@@ -14,62 +15,110 @@
  *   {@linkcode NftRunner} such as {@linkcode ExecNftRunner}; a
  *   {@linkcode SyncLoop} schedules syncs.
  *
+ * @example Render the full nft script of a cluster held in memory
  * ```ts
- * import { ClusterState, loadManifestsInto, Proxier, silentLogger } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   ClusterState,
+ *   configFromFlags,
+ *   type EndpointSlice,
+ *   ExecNftRunner,
+ *   Proxier,
+ *   proxySettingsFrom,
+ *   type Service,
+ *   silentLogger,
+ * } from "./mod.ts";
+ *
+ * const service: Service = {
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { clusterIP: "10.96.0.10", ports: [{ name: "http", port: 80 }] },
+ * };
+ * const slice: EndpointSlice = {
+ *   metadata: {
+ *     namespace: "default",
+ *     name: "web-abc12",
+ *     labels: { "kubernetes.io/service-name": "web" },
+ *   },
+ *   addressType: "IPv4",
+ *   ports: [{ name: "http", port: 8080 }],
+ *   endpoints: [{ addresses: ["10.244.1.5"], conditions: { ready: true } }],
+ * };
  * const state = new ClusterState();
- * await loadManifestsInto("./cluster.yaml", state);
- * const proxier = new Proxier({ state, logger: silentLogger, runner: myRunner, settings });
- * console.log(proxier.prepare().script.text); // the full nft script
+ * state.upsert("Service", service);
+ * state.upsert("EndpointSlice", slice);
+ * const config = configFromFlags(["--hostname-override=worker-0", "--cluster-cidr=10.244.0.0/16"]);
+ * // prepare() only renders; a sync would apply the script with the runner (as root).
+ * const proxier = new Proxier({
+ *   state,
+ *   settings: proxySettingsFrom(config),
+ *   runner: new ExecNftRunner(),
+ *   logger: silentLogger,
+ * });
+ * const { script, kind } = proxier.prepare();
+ * assert.equal(kind, "full");
+ * assert.match(script.text, /10\.96\.0\.10 \. tcp \. 80/);
+ * assert.match(script.text, /10\.244\.1\.5 \. 8080/);
+ * proxier.tracker.close();
  * ```
  *
  * @module
  */
 
 export {
+  type ApiServerSource,
   ClusterState,
+  loadClientConfig,
+  loadManifestsInto,
+  ManifestError,
   type ObjectChange,
   objectKey,
   type ObjectKind,
-} from "./src/source/cluster_state.ts";
-export {
-  type ApiServerSource,
-  loadClientConfig,
+  readManifests,
   startApiServerSource,
-} from "./src/source/apiserver/mod.ts";
-export { loadManifestsInto, startManifestSource } from "./src/source/manifests/manifest_source.ts";
-export { ManifestError, readManifests } from "./src/source/manifests/read_manifests.ts";
-export { readService, type ServicePortInfo } from "./src/model/service_port.ts";
-export { type EndpointInfo, mergeEndpointSlices } from "./src/model/endpoints.ts";
-export { type CategorizedEndpoints, categorizeEndpoints } from "./src/model/categorize.ts";
+  startManifestSource,
+} from "./src/source/mod.ts";
 export {
+  type CategorizedEndpoints,
+  categorizeEndpoints,
   type Cidr,
+  type EndpointInfo,
   type IpAddr,
+  mergeEndpointSlices,
   parseCidr,
   parseIp,
+  readService,
+  type ServicePortInfo,
   tryParseCidr,
   tryParseIp,
-} from "./src/model/ip.ts";
-export type * from "./src/model/kube_types.ts";
-export { RulesetPlan, type Script } from "./src/plan/ruleset_plan.ts";
-export { familyContexts, type ProxySettings } from "./src/plan/proxy_settings.ts";
-export { Proxier, type SyncResult } from "./src/sync/proxier.ts";
-export { SyncLoop } from "./src/sync/sync_loop.ts";
-export { NftError, type NftRunner } from "./src/nft/nft_runner.ts";
-export { ExecNftRunner } from "./src/nft/exec_nft_runner.ts";
-export { LibNftablesRunner } from "./src/nft/libnftables_runner.ts";
-export { openNftRunner } from "./src/nft/open_runner.ts";
-export { cleanupTables } from "./src/nft/cleanup.ts";
+} from "./src/model/mod.ts";
+export type {
+  EndpointPortSpec,
+  EndpointSlice,
+  EndpointSpec,
+  KubeObject,
+  Node,
+  ObjectMeta,
+  Service,
+  ServiceCIDR,
+  ServicePortSpec,
+} from "./src/model/mod.ts";
+export { familyContexts, type ProxySettings, RulesetPlan, type Script } from "./src/plan/mod.ts";
+export { Proxier, SyncLoop, type SyncResult } from "./src/sync/mod.ts";
 export {
-  explainPacket,
-  type Explanation,
-  formatExplanation,
-} from "./src/explain/explain_packet.ts";
-export { Logger, silentLogger } from "./src/log/logger.ts";
+  cleanupTables,
+  ExecNftRunner,
+  LibNftablesRunner,
+  NftError,
+  type NftRunner,
+  openNftRunner,
+} from "./src/nft/mod.ts";
+export { explainPacket, type Explanation, formatExplanation } from "./src/explain/mod.ts";
+export { Logger, silentLogger } from "./src/log/mod.ts";
 export {
+  ConfigError,
   configFromFlags,
+  type ProxyConfig,
+  proxySettingsFrom,
   resolveConfig,
   type ResolvedConfig,
-} from "./src/config/resolve_config.ts";
-export type { ProxyConfig } from "./src/config/proxy_config.ts";
-export { proxySettingsFrom } from "./src/config/proxy_settings_from.ts";
-export { ConfigError } from "./src/config/config_error.ts";
+} from "./src/config/mod.ts";

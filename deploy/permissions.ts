@@ -6,7 +6,7 @@
  *   them (the API server, the node's addresses, extra certificate paths) are
  *   known only where it is installed, so the systemd unit and the DaemonSet
  *   pass this set explicitly (`deno run <flags> kube-proxy.js ...`);
- *   `tests/unit/deploy_test.ts` checks that both carry exactly this set.
+ *   `tests/unit/deploy/deploy_files_test.ts` checks that both carry exactly this set.
  * - {@linkcode CLI_PERMISSIONS}: the first line of `dist/kube-proxy.js`, for
  *   running it by hand (`--dry-run`, `explain`, `--cleanup`, `--version`).
  *

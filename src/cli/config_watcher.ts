@@ -43,8 +43,8 @@ function dirname(path: string): string {
 }
 
 /** Starts watching. */
-export function watchConfigFile(o: ConfigWatcherOptions): ConfigWatcher {
-  const watcher = Deno.watchFs(dirname(o.file), { recursive: false });
+export function watchConfigFile(options: ConfigWatcherOptions): ConfigWatcher {
+  const watcher = Deno.watchFs(dirname(options.file), { recursive: false });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
   const stop = () => {
@@ -57,37 +57,39 @@ export function watchConfigFile(o: ConfigWatcherOptions): ConfigWatcher {
   const inspect = async () => {
     let text: string;
     try {
-      text = await Deno.readTextFile(o.file);
+      text = await Deno.readTextFile(options.file);
     } catch (e) {
       // Missing for a moment while an editor or kubelet replaces it: wait for the next event.
-      o.logger.v(2).info("Cannot read the configuration file; waiting", {
-        file: o.file,
+      options.logger.v(2).info("Cannot read the configuration file; waiting", {
+        file: options.file,
         error: (e as Error).message,
       });
       return;
     }
-    if (done || text === o.text) return;
+    if (done || text === options.text) return;
     let change: ConfigChange;
     try {
-      await o.check(text);
+      await options.check(text);
       change = { valid: true };
     } catch (e) {
       change = { valid: false, error: e as Error };
     }
     if (done) return;
     stop();
-    o.onChange(change);
+    options.onChange(change);
   };
   (async () => {
     try {
       for await (const _ of watcher) {
         if (done) break;
         clearTimeout(timer);
-        timer = setTimeout(() => void inspect(), o.debounceMs ?? 300);
+        timer = setTimeout(() => void inspect(), options.debounceMs ?? 300);
       }
     } catch (e) {
       if (!done) {
-        o.logger.error("Watching the configuration file failed", { error: (e as Error).message });
+        options.logger.error("Watching the configuration file failed", {
+          error: (e as Error).message,
+        });
       }
     }
   })();

@@ -15,7 +15,7 @@ import { proxySettingsFrom } from "../config/proxy_settings_from.ts";
 import { applyConntrackSysctls } from "../host/conntrack_sysctls.ts";
 import { Proxier, type SyncResult } from "../sync/proxier.ts";
 import { SyncLoop } from "../sync/sync_loop.ts";
-import { openNftRunner } from "../nft/open_runner.ts";
+import { type NftBackend, type OpenedRunner, openNftRunner } from "../nft/open_runner.ts";
 import { startDriftDetection } from "../sync/drift_detection.ts";
 import { BASE_CHAINS } from "../plan/skeleton.ts";
 import type { UdpServicePort } from "../sync/service_facts.ts";
@@ -49,6 +49,11 @@ export interface RunProxyOptions {
   checkConfig?: (text: string) => Promise<void>;
   /** Pause between attempts to bind a server. @default 5000 */
   serverRetryMs?: number;
+  /**
+   * Opens the nft runner for `config.nftBackend` (tests give an in-memory one).
+   * @default openNftRunner
+   */
+  openRunner?: (backend: NftBackend) => OpenedRunner;
 }
 
 type StopReason = { code: number };
@@ -71,7 +76,7 @@ export async function runProxy(
     healthTimeoutMs: 2 * config.syncPeriodMs,
     ipFamilies: ["IPv4", "IPv6"],
   });
-  const nft = openNftRunner(config.nftBackend);
+  const nft = (options.openRunner ?? openNftRunner)(config.nftBackend);
   if (nft.fallbackReason) {
     log.warn("libnftables is not available; using the nft binary (slower syncs)", {
       reason: nft.fallbackReason,
@@ -98,7 +103,7 @@ export async function runProxy(
   });
   const servers: RetryingServer<StoppableServer>[] = [];
 
-  let stopWith!: (r: StopReason) => void;
+  let stopWith!: (reason: StopReason) => void;
   const stopped = new Promise<StopReason>((resolve) => (stopWith = resolve));
   const onSignal = (sig: Deno.Signal) => () => {
     log.info("Stopping; the rules stay in place", { signal: sig });
@@ -142,7 +147,7 @@ export async function runProxy(
       name: string,
       serving: string,
       addr: ProxyConfig["healthzBindAddress"],
-      start: (a: { hostname: string; port: number }) => StoppableServer,
+      start: (address: { hostname: string; port: number }) => StoppableServer,
     ) => {
       if (!addr) return;
       const address = formatHostPort(addr);
@@ -162,13 +167,13 @@ export async function runProxy(
       "health check server",
       "Serving health checks",
       config.healthzBindAddress,
-      (a) => startHealthzServer({ ...a, health, nodeName, metrics, logger: log }),
+      (address) => startHealthzServer({ ...address, health, nodeName, metrics, logger: log }),
     );
     await serve(
       "metrics server",
       "Serving metrics",
       config.metricsBindAddress,
-      (a) => startMetricsServer({ ...a, registry: metrics.registry, logger: log }),
+      (address) => startMetricsServer({ ...address, registry: metrics.registry, logger: log }),
     );
 
     source = await startClusterSource(config, { logger: log, watch: true });
@@ -177,29 +182,29 @@ export async function runProxy(
     if (first) return first.code;
     const state = source.state;
 
-    const p = proxier = new Proxier({ state, settings, runner, logger: log });
-    const hc = healthChecks = new HealthCheckNodePorts({
+    const startedProxier = proxier = new Proxier({ state, settings, runner, logger: log });
+    const startedHealthChecks = healthChecks = new HealthCheckNodePorts({
       addresses: [],
       proxyHealthy: () => health.isHealthy(),
       nodeName,
       logger: log,
     });
-    const ct = conntrack = config.conntrackCleanup
+    const startedReconciler = conntrack = config.conntrackCleanup
       ? new ConntrackReconciler({
         table: openConntrackTable({ logger: log }),
         logger: log,
-        onResult: (r) => {
-          for (const f of [4, 6] as const) {
-            metrics.conntrackReconciled(familyName(f), {
-              seconds: r.durationMs / 1000,
-              deleted: r.deletedByFamily[f],
+        onResult: (result) => {
+          for (const family of [4, 6] as const) {
+            metrics.conntrackReconciled(familyName(family), {
+              seconds: result.durationMs / 1000,
+              deleted: result.deletedByFamily[family],
             });
           }
         },
       })
       : undefined;
-    const l = loop = new SyncLoop({
-      syncer: p,
+    const startedLoop = loop = new SyncLoop({
+      syncer: startedProxier,
       logger: log,
       minSyncPeriodMs: config.minSyncPeriodMs,
       syncPeriodMs: config.syncPeriodMs,
@@ -208,36 +213,42 @@ export async function runProxy(
         health.queued(now);
         metrics.queued(now);
       },
-      onSynced: (r) => {
+      onSynced: (result) => {
         const now = Date.now();
         health.synced(now);
         health.syncNode((state.get("Node", nodeName) as Node | undefined) ?? null);
         metrics.synced(now);
-        recordSync(metrics, r, now);
-        for (const f of [4, 6] as const) {
-          metrics.setServicePortsWithoutLocalEndpoints(familyName(f), p.noLocalEndpoints(f));
+        recordSync(metrics, result, now);
+        for (const family of [4, 6] as const) {
+          metrics.setServicePortsWithoutLocalEndpoints(
+            familyName(family),
+            startedProxier.noLocalEndpoints(family),
+          );
         }
-        const quarantined = [...p.skippedServices()].filter(([, why]) => why === "quarantined")
+        const quarantined = [...startedProxier.skippedServices()].filter(([, why]) =>
+          why === "quarantined"
+        )
           .map(([k]) => k);
         health.setQuarantinedServices(quarantined);
         metrics.setQuarantinedServices(quarantined.length);
         metrics.setServicesOverLimit(
-          [...p.skippedServices().values()].filter((why) => why === "too-large").length,
+          [...startedProxier.skippedServices().values()].filter((why) => why === "too-large")
+            .length,
         );
-        metrics.setInvalidObjects(Object.fromEntries(p.invalidObjects()));
-        const refused = p.refusedAddresses();
+        metrics.setInvalidObjects(Object.fromEntries(startedProxier.invalidObjects()));
+        const refused = startedProxier.refusedAddresses();
         metrics.setRefusedServiceAddresses({
           cluster_ip: refused["cluster-ip"],
           service_cidr: refused["service-cidr"],
           claimed: refused.conflict,
         });
-        hc.setAddresses(p.nodePortAddresses());
-        hc.update(p.healthCheckNodePorts()).catch((e) =>
+        startedHealthChecks.setAddresses(startedProxier.nodePortAddresses());
+        startedHealthChecks.update(startedProxier.healthCheckNodePorts()).catch((e) =>
           log.error("Health check servers", { error: e.message })
         );
         // After every sync that changed the ruleset (the first one too, which covers a restart).
-        if (ct && (r.kind === "full" || r.kind === "partial")) {
-          ct.request(p.udpServicePorts().map(toReconcilerState));
+        if (startedReconciler && (result.kind === "full" || result.kind === "partial")) {
+          startedReconciler.request(startedProxier.udpServicePorts().map(toReconcilerState));
         }
       },
       onFailed: () => {
@@ -247,13 +258,15 @@ export async function runProxy(
     });
     restore = (what) => {
       log.warn("The proxy's table was changed behind its back; restoring it", { change: what });
-      for (const f of ["ip", "ip6"] as const) {
-        if (what.includes(`${f} ${config.tableName}`)) metrics.driftRestored(familyOf(f));
+      for (const tableFamily of ["ip", "ip6"] as const) {
+        if (what.includes(`${tableFamily} ${config.tableName}`)) {
+          metrics.driftRestored(familyOf(tableFamily));
+        }
       }
-      p.requestFull({ relist: true });
-      l.request(0);
+      startedProxier.requestFull({ relist: true });
+      startedLoop.request(0);
     };
-    l.start();
+    startedLoop.start();
 
     return (await stopped).code;
   } finally {
@@ -272,8 +285,8 @@ export async function runProxy(
   }
 }
 
-function familyName(f: 4 | 6): IpFamily {
-  return f === 4 ? "IPv4" : "IPv6";
+function familyName(family: 4 | 6): IpFamily {
+  return family === 4 ? "IPv4" : "IPv6";
 }
 
 function familyOf(word: "ip" | "ip6"): IpFamily {
@@ -281,19 +294,19 @@ function familyOf(word: "ip" | "ip6"): IpFamily {
 }
 
 /** The sync metrics of one sync. */
-function recordSync(metrics: ProxyMetrics, r: SyncResult, now: number): void {
-  if (r.kind === "full" || r.kind === "partial") {
-    metrics.observeSync(r.kind, r.durationMs / 1000);
-    metrics.observeNftApply(r.kind, r.applyMs / 1000);
-  } else if (r.kind === "garbage") metrics.observeNftApply("cleanup", r.applyMs / 1000);
-  metrics.serviceChanged(r.pending.serviceChanges);
-  metrics.endpointsChanged(r.pending.endpointChanges);
-  for (const f of [4, 6] as const) {
-    const times = r.pending.triggerTimes.filter((t) => t.family === f).map((t) => t.at);
-    if (times.length > 0) metrics.networkProgrammed(times, now, familyName(f));
+function recordSync(metrics: ProxyMetrics, result: SyncResult, now: number): void {
+  if (result.kind === "full" || result.kind === "partial") {
+    metrics.observeSync(result.kind, result.durationMs / 1000);
+    metrics.observeNftApply(result.kind, result.applyMs / 1000);
+  } else if (result.kind === "garbage") metrics.observeNftApply("cleanup", result.applyMs / 1000);
+  metrics.serviceChanged(result.pending.serviceChanges);
+  metrics.endpointsChanged(result.pending.endpointChanges);
+  for (const family of [4, 6] as const) {
+    const times = result.pending.triggerTimes.filter((t) => t.family === family).map((t) => t.at);
+    if (times.length > 0) metrics.networkProgrammed(times, now, familyName(family));
   }
 }
 
-function toReconcilerState(p: UdpServicePort): UdpServicePortState {
-  return { ...p, servingEndpoints: new Set(p.servingEndpoints) };
+function toReconcilerState(port: UdpServicePort): UdpServicePortState {
+  return { ...port, servingEndpoints: new Set(port.servingEndpoints) };
 }

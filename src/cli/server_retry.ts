@@ -45,9 +45,9 @@ export interface RetryingServer<S extends StoppableServer> {
  * process lacks the permission to listen there (Deno's `--allow-net`).
  */
 export async function startServerWithRetry<S extends StoppableServer>(
-  o: ServerRetryOptions<S>,
+  options: ServerRetryOptions<S>,
 ): Promise<RetryingServer<S>> {
-  const retryMs = o.retryMs ?? 5000;
+  const retryMs = options.retryMs ?? 5000;
   let server: S | undefined;
   let failures = 0;
   let stopped = false;
@@ -56,19 +56,19 @@ export async function startServerWithRetry<S extends StoppableServer>(
     timer = undefined;
     if (stopped) return;
     try {
-      server = await o.start();
+      server = await options.start();
       if (stopped) await server.stop();
       else if (failures > 0) {
-        o.logger.info(`Started the ${o.name} after ${failures} failed attempts`, {
-          address: o.address,
+        options.logger.info(`Started the ${options.name} after ${failures} failed attempts`, {
+          address: options.address,
         });
       }
     } catch (e) {
       failures++;
       // A missing permission is a deployment error, not a busy port: waiting will not fix it.
-      if (o.hardFail || isPermissionError(e)) throw e;
-      o.logger.error(`Cannot start the ${o.name}; retrying`, {
-        address: o.address,
+      if (options.hardFail || isPermissionError(e)) throw e;
+      options.logger.error(`Cannot start the ${options.name}; retrying`, {
+        address: options.address,
         error: (e as Error).message,
         retryIn: `${retryMs / 1000}s`,
       });

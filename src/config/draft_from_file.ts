@@ -32,10 +32,10 @@ export function modeSection(mode: string): "nftables" | "iptables" {
 const SECTION_FIELDS = ["masqueradeAll", "masqueradeBit", "syncPeriod", "minSyncPeriod"];
 
 /** Settings from a decoded file, after upstream's defaulting. */
-export function draftFromFile(f: DecodedConfigFile, notes: ConfigNotes): Draft {
+export function draftFromFile(file: DecodedConfigFile, notes: ConfigNotes): Draft {
   const draft = new Draft();
-  const at = (field: string) => fileOrigin(f.file, field);
-  const get = (field: string): FieldValue | undefined => f.fields.get(field);
+  const at = (field: string) => fileOrigin(file.file, field);
+  const get = (field: string): FieldValue | undefined => file.fields.get(field);
   const str = (field: string) => (get(field) as string | undefined) ?? "";
   const bool = (field: string) => (get(field) as boolean | undefined) ?? false;
   const num = (field: string) => (get(field) as number | undefined) ?? 0;
@@ -131,22 +131,24 @@ export function draftFromFile(f: DecodedConfigFile, notes: ConfigNotes): Draft {
 
   const mapped = new Set(SECTION_FIELDS.map(sf));
   if (section === "iptables") mapped.add("iptables.localhostNodePorts");
-  for (const [field, value] of f.fields) {
+  for (const [field, value] of file.fields) {
     if (USED_FIELDS.has(field) || mapped.has(field)) continue;
     draft.passthrough.set(field, value);
     // kubeadm and --write-config-to write every field: list only those set to something else
     // than the zero value or upstream's default.
     if (!isZero(value) && UNUSED_FIELD_DEFAULTS[field] !== value) notes.unusedFields.push(field);
   }
-  noteMode(f, mode, notes);
+  noteMode(file, mode, notes);
   return draft;
 }
 
 /** Whether a decoded value is its type's zero value (0, "", "0", false, null, empty). */
-export function isZero(v: FieldValue): boolean {
-  if (v === null || v === 0 || v === "" || v === "0" || v === false) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  return typeof v === "object" && Object.keys(v as object).length === 0;
+export function isZero(value: FieldValue): boolean {
+  if (value === null || value === 0 || value === "" || value === "0" || value === false) {
+    return true;
+  }
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === "object" && Object.keys(value as object).length === 0;
 }
 
 function noteMode(f: DecodedConfigFile, mode: string, notes: ConfigNotes): void {

@@ -54,8 +54,9 @@ function parsePort(input: string, text: string, allowZero: boolean): number {
 }
 
 /**
- * Parses `IP:PORT`, `[IPv6]:PORT` or `:PORT` (all IPv4 addresses, `0.0.0.0`).
- * With `defaultPort`, a bare IP (`0.0.0.0`, `::`) is accepted too.
+ * Parses `IP:PORT` or `[IPv6]:PORT`. With `defaultPort`, a bare IP
+ * (`0.0.0.0`, `::`) is accepted too. As upstream, the IP cannot be left out:
+ * `:10256` is refused (write `0.0.0.0:10256`).
  *
  * @throws {HostPortError} when the text is not one of these, the host is not
  * an IP literal, or the port is not in range.
@@ -85,7 +86,15 @@ export function parseHostPort(input: string, options: ParseHostPortOptions = {})
   if (host.includes(":")) {
     throw new HostPortError(input, "an IPv6 address needs brackets: [::]:10256");
   }
-  const ip = tryParseIp(host === "" ? "0.0.0.0" : host);
+  // Upstream's validation (net.SplitHostPort, then ParseIP of the host) and its
+  // --healthz-bind-address flag both refuse ":10256": the address is spelled out.
+  if (host === "") {
+    throw new HostPortError(
+      input,
+      "the IP is missing (0.0.0.0:PORT listens on every IPv4 address)",
+    );
+  }
+  const ip = tryParseIp(host);
   if (!ip) throw new HostPortError(input, `${JSON.stringify(host)} is not an IP address`);
   return { hostname: ip.text, port: parsePort(input, portText, allowZero), family: ip.family };
 }

@@ -25,7 +25,25 @@ export interface ProxySettingsOptions {
   localAddresses?: () => IpAddr[];
 }
 
-/** The renderer's settings for `config`. */
+/**
+ * The renderer's settings for `config`.
+ *
+ * @example The renderer's settings, the same for the daemon, --dry-run and explain
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { proxySettingsFrom } from "./proxy_settings_from.ts";
+ * import { configFromFlags } from "./resolve_config.ts";
+ * import { parseIp } from "../model/ip.ts";
+ *
+ * const config = configFromFlags([
+ *   "--hostname-override=worker-0",
+ *   "--nodeport-addresses=192.168.0.0/16",
+ * ]);
+ * const settings = proxySettingsFrom(config, { localAddresses: () => [parseIp("192.168.1.10")] });
+ * assert.equal(settings.nodeName, "worker-0");
+ * assert.equal(typeof settings.localAddresses, "function", "re-read at every full sync");
+ * ```
+ */
 export function proxySettingsFrom(
   config: ProxyConfig,
   options: ProxySettingsOptions = {},

@@ -174,6 +174,22 @@ export async function resolveParsed(
  * `proxySettingsFrom(configFromFlags(["--cluster-cidr=10.244.0.0/16"]))`.
  *
  * @throws {ConfigError} for a bad flag or value, or a `--config` flag.
+ *
+ * @example Flags alone, as `kube-proxy` takes them
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configFromFlags } from "./resolve_config.ts";
+ *
+ * const config = configFromFlags([
+ *   "--hostname-override=Worker-0",
+ *   "--cluster-cidr=10.244.0.0/16,fd00:10:244::/56",
+ *   "--healthz-bind-address=0.0.0.0",
+ * ]);
+ * assert.equal(config.nodeName, "worker-0");
+ * assert.equal(config.clusterCIDRs.length, 2);
+ * assert.deepEqual(config.healthzBindAddress, { hostname: "0.0.0.0", port: 10256, family: 4 });
+ * assert.throws(() => configFromFlags(["--sync-period=fast"]), /--sync-period/);
+ * ```
  */
 export function configFromFlags(
   argv: readonly string[],
@@ -184,7 +200,30 @@ export function configFromFlags(
   return resolveWithText(args, undefined, host).config;
 }
 
-/** Parses and resolves argv. */
+/**
+ * Parses and resolves argv.
+ *
+ * @example A `--config` file and flags, with upstream's precedence (the file wins)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveConfig } from "./resolve_config.ts";
+ *
+ * const files: Record<string, string> = {
+ *   "/etc/kube-proxy/config.conf": `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+ * kind: KubeProxyConfiguration
+ * mode: nftables
+ * clusterCIDR: 10.244.0.0/16
+ * `,
+ * };
+ * const resolved = await resolveConfig(
+ *   ["--config=/etc/kube-proxy/config.conf", "--cluster-cidr=10.99.0.0/16", "--v=2"],
+ *   { readTextFile: (p) => Promise.resolve(files[p]), hostname: () => "worker-0" },
+ * );
+ * assert.equal(resolved.config.clusterCIDRs[0].text, "10.244.0.0/16");
+ * assert.equal(resolved.config.verbosity, 2, "logging flags still apply");
+ * assert.match(resolved.notes.warnings.join("\n"), /flag --cluster-cidr is ignored/);
+ * ```
+ */
 export function resolveConfig(
   argv: readonly string[],
   host: ResolveHost = SYSTEM_HOST,

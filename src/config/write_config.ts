@@ -44,32 +44,36 @@ function server(addr: HostPort | null): string {
 }
 
 /** Flags a `KubeProxyConfiguration` cannot hold, with their values when not the default. */
-export function extensionFlags(c: ProxyConfig): string[] {
+export function extensionFlags(config: ProxyConfig): string[] {
   const out: string[] = [];
-  if (c.master) out.push(`--master=${c.master}`);
-  if (c.manifests) out.push(`--manifests=${c.manifests}`);
-  if (c.serviceCIDRs.length > 0) {
-    out.push(`--service-cidrs=${c.serviceCIDRs.map((x) => x.text).join(",")}`);
+  if (config.master) out.push(`--master=${config.master}`);
+  if (config.manifests) out.push(`--manifests=${config.manifests}`);
+  if (config.serviceCIDRs.length > 0) {
+    out.push(`--service-cidrs=${config.serviceCIDRs.map((x) => x.text).join(",")}`);
   }
-  if (c.fullSyncPeriodMs !== EXTENSION_DEFAULTS.fullSyncPeriodMs) {
-    out.push(`--full-sync-period=${dur(c.fullSyncPeriodMs)}`);
+  if (config.fullSyncPeriodMs !== EXTENSION_DEFAULTS.fullSyncPeriodMs) {
+    out.push(`--full-sync-period=${dur(config.fullSyncPeriodMs)}`);
   }
-  if (c.driftCheckPeriodMs !== EXTENSION_DEFAULTS.driftCheckPeriodMs) {
-    out.push(`--drift-check-period=${dur(c.driftCheckPeriodMs)}`);
+  if (config.driftCheckPeriodMs !== EXTENSION_DEFAULTS.driftCheckPeriodMs) {
+    out.push(`--drift-check-period=${dur(config.driftCheckPeriodMs)}`);
   }
-  if (c.tableName !== EXTENSION_DEFAULTS.tableName) out.push(`--nft-table=${c.tableName}`);
-  if (c.conntrackCleanup !== EXTENSION_DEFAULTS.conntrackCleanup) {
-    out.push(`--conntrack-cleanup=${c.conntrackCleanup}`);
+  if (config.tableName !== EXTENSION_DEFAULTS.tableName) {
+    out.push(`--nft-table=${config.tableName}`);
   }
-  if (c.nftBackend !== EXTENSION_DEFAULTS.nftBackend) out.push(`--nft-backend=${c.nftBackend}`);
-  if (c.removeUpstreamRules !== EXTENSION_DEFAULTS.removeUpstreamRules) {
-    out.push(`--remove-upstream-rules=${c.removeUpstreamRules}`);
+  if (config.conntrackCleanup !== EXTENSION_DEFAULTS.conntrackCleanup) {
+    out.push(`--conntrack-cleanup=${config.conntrackCleanup}`);
   }
-  if (c.maxServiceElements !== EXTENSION_DEFAULTS.maxServiceElements) {
-    out.push(`--max-service-elements=${c.maxServiceElements}`);
+  if (config.nftBackend !== EXTENSION_DEFAULTS.nftBackend) {
+    out.push(`--nft-backend=${config.nftBackend}`);
   }
-  if (c.affinityMaxClients !== EXTENSION_DEFAULTS.affinityMaxClients) {
-    out.push(`--affinity-max-clients=${c.affinityMaxClients}`);
+  if (config.removeUpstreamRules !== EXTENSION_DEFAULTS.removeUpstreamRules) {
+    out.push(`--remove-upstream-rules=${config.removeUpstreamRules}`);
+  }
+  if (config.maxServiceElements !== EXTENSION_DEFAULTS.maxServiceElements) {
+    out.push(`--max-service-elements=${config.maxServiceElements}`);
+  }
+  if (config.affinityMaxClients !== EXTENSION_DEFAULTS.affinityMaxClients) {
+    out.push(`--affinity-max-clients=${config.affinityMaxClients}`);
   }
   return out;
 }
@@ -79,45 +83,45 @@ export function extensionFlags(c: ProxyConfig): string[] {
  * fields of the `--config` file that this proxy does not use; they are
  * written back unchanged.
  */
-export function encodeConfig(c: ProxyConfig, passthrough: Map<string, FieldValue>): string {
+export function encodeConfig(config: ProxyConfig, passthrough: Map<string, FieldValue>): string {
   const D = UPSTREAM_DEFAULTS;
   const mode = {
-    masqueradeAll: c.masqueradeAll,
-    masqueradeBit: c.masqueradeBit,
-    minSyncPeriod: minSync(c.minSyncPeriodMs),
-    syncPeriod: dur(c.syncPeriodMs),
+    masqueradeAll: config.masqueradeAll,
+    masqueradeBit: config.masqueradeBit,
+    minSyncPeriod: minSync(config.minSyncPeriodMs),
+    syncPeriod: dur(config.syncPeriodMs),
   };
   const doc: Obj = {
     apiVersion: CONFIG_API_VERSION,
     kind: CONFIG_KIND,
-    bindAddress: c.nodeIPOverride.map((ip) => ip.text).join(",") || D.bindAddress,
-    bindAddressHardFail: c.bindAddressHardFail,
+    bindAddress: config.nodeIPOverride.map((ip) => ip.text).join(",") || D.bindAddress,
+    bindAddressHardFail: config.bindAddressHardFail,
     clientConnection: {
       acceptContentTypes: "",
       burst: D.clientBurst,
       contentType: D.clientContentType,
-      kubeconfig: c.kubeconfig,
+      kubeconfig: config.kubeconfig,
       qps: D.clientQPS,
     },
-    clusterCIDR: c.clusterCIDRs.map((x) => x.text).join(","),
-    configSyncPeriod: dur(c.configSyncPeriodMs),
+    clusterCIDR: config.clusterCIDRs.map((x) => x.text).join(","),
+    configSyncPeriod: dur(config.configSyncPeriodMs),
     conntrack: {
-      maxPerCore: c.conntrack.maxPerCore,
-      min: c.conntrack.min,
-      tcpBeLiberal: c.conntrack.tcpBeLiberal,
-      tcpCloseWaitTimeout: dur(c.conntrack.tcpCloseWaitTimeoutMs),
-      tcpEstablishedTimeout: dur(c.conntrack.tcpEstablishedTimeoutMs),
-      udpStreamTimeout: dur(c.conntrack.udpStreamTimeoutMs),
-      udpTimeout: dur(c.conntrack.udpTimeoutMs),
+      maxPerCore: config.conntrack.maxPerCore,
+      min: config.conntrack.min,
+      tcpBeLiberal: config.conntrack.tcpBeLiberal,
+      tcpCloseWaitTimeout: dur(config.conntrack.tcpCloseWaitTimeoutMs),
+      tcpEstablishedTimeout: dur(config.conntrack.tcpEstablishedTimeoutMs),
+      udpStreamTimeout: dur(config.conntrack.udpStreamTimeoutMs),
+      udpTimeout: dur(config.conntrack.udpTimeoutMs),
     },
     detectLocal: {
-      bridgeInterface: c.bridgeInterface,
-      interfaceNamePrefix: c.interfaceNamePrefix,
+      bridgeInterface: config.bridgeInterface,
+      interfaceNamePrefix: config.interfaceNamePrefix,
     },
-    detectLocalMode: c.detectLocalMode,
+    detectLocalMode: config.detectLocalMode,
     enableProfiling: false,
-    healthzBindAddress: server(c.healthzBindAddress),
-    hostnameOverride: c.hostnameOverride,
+    healthzBindAddress: server(config.healthzBindAddress),
+    hostnameOverride: config.hostnameOverride,
     // Not read in nftables mode: upstream's defaults.
     iptables: {
       localhostNodePorts: true,
@@ -138,16 +142,16 @@ export function encodeConfig(c: ProxyConfig, passthrough: Map<string, FieldValue
     },
     logging: {
       flushFrequency: dur(D.loggingFlushFrequencyMs),
-      format: c.loggingFormat,
+      format: config.loggingFormat,
       options: { json: { infoBufferSize: "0" }, text: { infoBufferSize: "0" } },
-      verbosity: c.verbosity,
+      verbosity: config.verbosity,
     },
-    metricsBindAddress: server(c.metricsBindAddress),
+    metricsBindAddress: server(config.metricsBindAddress),
     mode: "nftables",
     nftables: mode,
-    nodePortAddresses: c.nodePortAddresses === "primary"
+    nodePortAddresses: config.nodePortAddresses === "primary"
       ? ["primary"]
-      : c.nodePortAddresses.map((x) => x.text),
+      : config.nodePortAddresses.map((x) => x.text),
     oomScoreAdj: D.oomScoreAdj,
     portRange: "",
     showHiddenMetricsForVersion: "",
@@ -163,7 +167,7 @@ export function encodeConfig(c: ProxyConfig, passthrough: Map<string, FieldValue
     if (field.startsWith("iptables.") || field.startsWith("nftables.")) continue;
     setPath(doc, field, encodeField(field, value));
   }
-  const extra = extensionFlags(c);
+  const extra = extensionFlags(config);
   const header = [
     "# The effective configuration of kube-nft-proxy (--write-config-to).",
     ...(extra.length > 0

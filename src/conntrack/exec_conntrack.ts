@@ -59,10 +59,10 @@ export function parseConntrackList(text: string): ConntrackFlow[] {
 }
 
 /** The `conntrack -R` line deleting exactly one entry (by original tuple and zone). */
-export function deleteLine(f: ConntrackFlow): string {
-  const zone = f.zone ? ` -w ${f.zone}` : "";
-  return `-D -p ${f.proto} -s ${f.orig.src} -d ${f.orig.dst} --sport ${f.orig.sport}` +
-    ` --dport ${f.orig.dport}${zone}`;
+export function deleteLine(flow: ConntrackFlow): string {
+  const zone = flow.zone ? ` -w ${flow.zone}` : "";
+  return `-D -p ${flow.proto} -s ${flow.orig.src} -d ${flow.orig.dst} --sport ${flow.orig.sport}` +
+    ` --dport ${flow.orig.dport}${zone}`;
 }
 
 /** Conntrack through the `conntrack` binary. */

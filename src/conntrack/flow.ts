@@ -43,7 +43,9 @@ export function endpointKey(ip: string, port: number): string {
 }
 
 /** A one-line description of a flow for logs. */
-export function describeFlow(f: ConntrackFlow): string {
-  return `${endpointKey(f.orig.src, f.orig.sport)} -> ${endpointKey(f.orig.dst, f.orig.dport)}` +
-    ` (reply from ${endpointKey(f.reply.src, f.reply.sport)})`;
+export function describeFlow(flow: ConntrackFlow): string {
+  return `${endpointKey(flow.orig.src, flow.orig.sport)} -> ${
+    endpointKey(flow.orig.dst, flow.orig.dport)
+  }` +
+    ` (reply from ${endpointKey(flow.reply.src, flow.reply.sport)})`;
 }

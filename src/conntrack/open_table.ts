@@ -26,18 +26,18 @@ export interface OpenConntrackTableOptions {
  * Opens the conntrack table.
  * @throws {ConntrackError} when `backend` is "netlink" and netlink cannot be used
  */
-export function openConntrackTable(o: OpenConntrackTableOptions): ConntrackTable {
-  const backend = o.backend ?? "auto";
+export function openConntrackTable(options: OpenConntrackTableOptions): ConntrackTable {
+  const backend = options.backend ?? "auto";
   if (backend !== "conntrack-tool") {
     try {
       return new NetlinkConntrack();
     } catch (e) {
       if (backend === "netlink") throw e;
-      o.logger.warn(
+      options.logger.warn(
         "Conntrack through netlink is unavailable (grant --allow-ffi); using the conntrack tool, which is slow for big deletions",
         { error: (e as Error).message },
       );
     }
   }
-  return new ExecConntrack({ command: o.command });
+  return new ExecConntrack({ command: options.command });
 }

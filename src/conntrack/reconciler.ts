@@ -64,12 +64,12 @@ export class ConntrackReconciler {
   } | null = null;
   #runs = 0;
 
-  constructor(o: ConntrackReconcilerOptions) {
-    this.#table = o.table;
-    this.#log = o.logger;
-    this.#local = o.localAddresses ?? interfaceAddresses;
-    this.#onResult = o.onResult;
-    this.#now = o.now ?? (() => performance.now());
+  constructor(options: ConntrackReconcilerOptions) {
+    this.#table = options.table;
+    this.#log = options.logger;
+    this.#local = options.localAddresses ?? interfaceAddresses;
+    this.#onResult = options.onResult;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Number of runs so far. */

@@ -91,13 +91,56 @@ function describe(eps: readonly EndpointInfo[]) {
   }));
 }
 
-/** Explains one packet against the cluster state and settings. */
+/**
+ * Explains one packet against the cluster state and settings.
+ *
+ * @example Which endpoint may a pod reach through a ClusterIP?
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainPacket, formatExplanation } from "./explain_packet.ts";
+ * import { ClusterState } from "../source/cluster_state.ts";
+ * import { parseCidr, parseIp } from "../model/ip.ts";
+ * import type { EndpointSlice, Service } from "../model/kube_types.ts";
+ *
+ * const service: Service = {
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { clusterIP: "10.96.0.10", ports: [{ name: "http", port: 80 }] },
+ * };
+ * const slice: EndpointSlice = {
+ *   metadata: {
+ *     namespace: "default",
+ *     name: "web-1",
+ *     labels: { "kubernetes.io/service-name": "web" },
+ *   },
+ *   addressType: "IPv4",
+ *   ports: [{ name: "http", port: 8080 }],
+ *   endpoints: [{ addresses: ["10.244.1.5"], nodeName: "worker-0" }],
+ * };
+ * const state = new ClusterState();
+ * state.upsert("Service", service);
+ * state.upsert("EndpointSlice", slice);
+ * const e = explainPacket(state, {
+ *   nodeName: "worker-0",
+ *   masqueradeBit: 14,
+ *   masqueradeAll: false,
+ *   detectLocalMode: "ClusterCIDR",
+ *   clusterCIDRs: [parseCidr("10.244.0.0/16")],
+ *   bridgeInterface: "",
+ *   interfaceNamePrefix: "",
+ *   nodePortAddresses: "primary",
+ *   serviceCIDRs: [],
+ * }, { src: parseIp("10.244.2.7"), dst: parseIp("10.96.0.10"), port: 80, protocol: "tcp" });
+ * assert.equal(e.verdict, "DNAT");
+ * assert.deepEqual(e.candidates.map((c) => `${c.address}:${c.port}`), ["10.244.1.5:8080"]);
+ * assert.match(formatExplanation(e), /^verdict: +DNAT/m);
+ * ```
+ */
 export function explainPacket(
   state: ClusterState,
   settings: ProxySettings,
-  q: PacketQuery,
+  query: PacketQuery,
 ): Explanation {
-  const fam = q.dst.family;
+  const fam = query.dst.family;
   const ignore = () => {};
   const node = readNode(
     settings.nodeName,
@@ -110,26 +153,26 @@ export function explainPacket(
     ignore,
   );
   const ctx = familyContexts(settings, node, cidrs).find((c) => c.family === fam)!;
-  const src = sourceKind(q.src, node, settings);
+  const src = sourceKind(query.src, node, settings);
   const base: Explanation = {
-    packet: `${q.src.text} -> ${
-      fam === 6 ? `[${q.dst.text}]` : q.dst.text
-    }:${q.port}/${q.protocol} (IPv${fam})`,
+    packet: `${query.src.text} -> ${
+      fam === 6 ? `[${query.dst.text}]` : query.dst.text
+    }:${query.port}/${query.protocol} (IPv${fam})`,
     source: src.text,
     policies: [],
     candidates: [],
     verdict: "NOT A SERVICE",
     reason: "the destination is not a service address of this proxy: packets pass untouched",
   };
-  if (q.src.family !== fam) {
+  if (query.src.family !== fam) {
     return { ...base, reason: "source and destination are of different IP families" };
   }
 
   // Find the service port and entry point, as the dispatch maps would.
   const isNodePortAddr = ctx.nodePortAll
-    ? !(fam === 4 ? q.dst.text.startsWith("127.") : q.dst.text === "::1") &&
-      node.addresses.some((a) => a.text === q.dst.text)
-    : ctx.nodePortIPs.some((a) => a.text === q.dst.text);
+    ? !(fam === 4 ? query.dst.text.startsWith("127.") : query.dst.text === "::1") &&
+      node.addresses.some((a) => a.text === query.dst.text)
+    : ctx.nodePortIPs.some((a) => a.text === query.dst.text);
   let clusterIpOwner: ServicePortInfo | undefined;
   let match: {
     sp: ServicePortInfo;
@@ -148,14 +191,16 @@ export function explainPacket(
     for (const sp of claims.filterPorts(key, read.ports)) {
       const cip = sp.clusterIPs.find((c) => c.family === fam);
       if (!cip) continue;
-      if (cip.text === q.dst.text) clusterIpOwner ??= sp;
-      if (sp.protocol !== q.protocol) continue;
-      if (cip.text === q.dst.text && sp.port === q.port) match = { sp, entry: "ClusterIP" };
-      else if (sp.port === q.port && sp.externalIPs.some((a) => a.text === q.dst.text)) {
+      if (cip.text === query.dst.text) clusterIpOwner ??= sp;
+      if (sp.protocol !== query.protocol) continue;
+      if (cip.text === query.dst.text && sp.port === query.port) match = { sp, entry: "ClusterIP" };
+      else if (sp.port === query.port && sp.externalIPs.some((a) => a.text === query.dst.text)) {
         match = { sp, entry: "external IP" };
-      } else if (sp.port === q.port && sp.loadBalancerIPs.some((a) => a.text === q.dst.text)) {
+      } else if (
+        sp.port === query.port && sp.loadBalancerIPs.some((a) => a.text === query.dst.text)
+      ) {
         match = { sp, entry: "load-balancer IP" };
-      } else if (sp.nodePort === q.port && isNodePortAddr) match = { sp, entry: "NodePort" };
+      } else if (sp.nodePort === query.port && isNodePortAddr) match = { sp, entry: "NodePort" };
       if (match) break;
     }
     if (match) break;
@@ -166,16 +211,16 @@ export function explainPacket(
         ...base,
         verdict: "REJECT",
         reason:
-          `${q.dst.text} is the ClusterIP of Service ${clusterIpOwner.serviceKey}, which does not serve ${q.protocol}/${q.port}`,
+          `${query.dst.text} is the ClusterIP of Service ${clusterIpOwner.serviceKey}, which does not serve ${query.protocol}/${query.port}`,
       };
     }
-    const inCidr = ctx.serviceCIDRs.find((c) => cidrContains(c, q.dst));
+    const inCidr = ctx.serviceCIDRs.find((c) => cidrContains(c, query.dst));
     if (inCidr) {
       return {
         ...base,
         verdict: "DROP",
         reason:
-          `${q.dst.text} is inside the service CIDR ${inCidr.text} but allocated to no Service`,
+          `${query.dst.text} is inside the service CIDR ${inCidr.text} but allocated to no Service`,
       };
     }
     return base;
@@ -185,15 +230,15 @@ export function explainPacket(
     ...base,
     service: `${sp.serviceKey} port ${sp.portName || sp.port}/${sp.protocol}`,
     entryPoint: `${entry} ${
-      entry === "NodePort" ? `${q.dst.text}:${sp.nodePort}` : `${q.dst.text}:${sp.port}`
+      entry === "NodePort" ? `${query.dst.text}:${sp.nodePort}` : `${query.dst.text}:${sp.port}`
     }`,
   };
   const ranges = firewallRanges(sp, fam);
   // As the renderer: only this family's ranges count; without any, there is no firewall.
   if (entry === "load-balancer IP" && ranges.length > 0) {
     const coversNode = ranges.some((r) => node.addresses.some((a) => cidrContains(r, a)));
-    const allowed = ranges.some((r) => cidrContains(r, q.src)) ||
-      (coversNode && sp.loadBalancerIPs.some((a) => a.text === q.src.text));
+    const allowed = ranges.some((r) => cidrContains(r, query.src)) ||
+      (coversNode && sp.loadBalancerIPs.some((a) => a.text === query.src.text));
     out.policies.push(
       `loadBalancerSourceRanges ${ranges.map((r) => r.text).join(", ") || "(none in this family)"}`,
     );
@@ -240,7 +285,7 @@ export function explainPacket(
   const eps = action.endpoints;
   out.candidates = describe(eps);
   out.masquerade = masqueradeOf(action.masquerade, src.kind, settings.masqueradeAll, ctx);
-  if (eps.some((e) => e.ip.text === q.src.text)) {
+  if (eps.some((e) => e.ip.text === query.src.text)) {
     out.masquerade = { yes: true, reason: "hairpin: the client is one of the endpoints" };
   }
   if (sp.affinityTimeoutSeconds > 0) out.affinity = `ClientIP, ${sp.affinityTimeoutSeconds}s`;
@@ -287,22 +332,47 @@ function masqueradeOf(
   }
 }
 
-/** Formats an explanation for a terminal. */
-export function formatExplanation(e: Explanation): string {
-  const lines = [`packet:      ${e.packet}`];
-  if (e.entryPoint) lines.push(`entry point: ${e.entryPoint} of Service ${e.service}`);
-  lines.push(`source:      ${e.source}`);
-  for (const p of e.policies) lines.push(`policy:      ${p}`);
-  if (e.candidates.length > 0) {
+/**
+ * Formats an explanation for a terminal.
+ *
+ * @example One line per finding, as `kube-proxy explain` prints it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatExplanation } from "./explain_packet.ts";
+ *
+ * const text = formatExplanation({
+ *   packet: "198.51.100.7 -> 10.96.0.99:80/tcp (IPv4)",
+ *   source: "not a pod (outside 10.244.0.0/16) and not a node address",
+ *   policies: [],
+ *   candidates: [],
+ *   verdict: "NOT A SERVICE",
+ *   reason: "no Service has this address and port",
+ * });
+ * assert.match(text, /^packet: +198\.51\.100\.7 -> 10\.96\.0\.99:80\/tcp \(IPv4\)$/m);
+ * assert.match(text, /^verdict: +NOT A SERVICE/m);
+ * ```
+ */
+export function formatExplanation(explanation: Explanation): string {
+  const lines = [`packet:      ${explanation.packet}`];
+  if (explanation.entryPoint) {
+    lines.push(`entry point: ${explanation.entryPoint} of Service ${explanation.service}`);
+  }
+  lines.push(`source:      ${explanation.source}`);
+  for (const p of explanation.policies) lines.push(`policy:      ${p}`);
+  if (explanation.candidates.length > 0) {
     lines.push("candidates:");
-    for (const c of e.candidates) {
+    for (const c of explanation.candidates) {
       lines.push(`  - ${c.address}:${c.port} on ${c.node} (${c.state})`);
     }
   }
-  if (e.affinity) lines.push(`affinity:    ${e.affinity}`);
-  if (e.masquerade) {
-    lines.push(`masquerade:  ${e.masquerade.yes ? "yes" : "no"} (${e.masquerade.reason})`);
+  if (explanation.affinity) lines.push(`affinity:    ${explanation.affinity}`);
+  if (explanation.masquerade) {
+    lines.push(
+      `masquerade:  ${
+        explanation.masquerade.yes ? "yes" : "no"
+      } (${explanation.masquerade.reason})`,
+    );
   }
-  lines.push(`verdict:     ${e.verdict}: ${e.reason}`);
+  lines.push(`verdict:     ${explanation.verdict}: ${explanation.reason}`);
   return lines.join("\n");
 }

@@ -65,13 +65,13 @@ export class CMemory {
     this.#lib = openLibrary("libc.so.6", MEMORY, paths).lib;
   }
 
-  /** The NUL-terminated string at `p` ("" for a null pointer). */
-  cString(p: Deno.PointerValue): string {
-    if (p === null) return "";
-    const n = Number(this.#lib.symbols.strlen(p));
+  /** The NUL-terminated string at `pointer` ("" for a null pointer). */
+  cString(pointer: Deno.PointerValue): string {
+    if (pointer === null) return "";
+    const n = Number(this.#lib.symbols.strlen(pointer));
     if (n === 0) return "";
     const out = new Uint8Array(n);
-    this.#lib.symbols.memcpy(out, p, BigInt(n));
+    this.#lib.symbols.memcpy(out, pointer, BigInt(n));
     return decoder.decode(out);
   }
 

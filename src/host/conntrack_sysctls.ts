@@ -35,9 +35,9 @@ export interface ConntrackSettings {
 }
 
 /** `nf_conntrack_max` to set for `cpus` CPUs, or 0 for "leave it", as upstream. */
-export function conntrackMax(s: ConntrackSettings, cpus: number): number {
-  if (s.maxPerCore <= 0) return 0;
-  return Math.max(s.maxPerCore * cpus, s.min);
+export function conntrackMax(settings: ConntrackSettings, cpus: number): number {
+  if (settings.maxPerCore <= 0) return 0;
+  return Math.max(settings.maxPerCore * cpus, settings.min);
 }
 
 /** One sysctl to set. */
@@ -49,32 +49,32 @@ export interface SysctlChange {
 
 const NF = "net/netfilter/";
 
-/** The sysctls `s` asks for, in upstream's order. */
-export function plannedConntrackSysctls(s: ConntrackSettings, cpus: number): SysctlChange[] {
+/** The sysctls `settings` ask for, in upstream's order. */
+export function plannedConntrackSysctls(settings: ConntrackSettings, cpus: number): SysctlChange[] {
   const out: SysctlChange[] = [];
-  const max = conntrackMax(s, cpus);
+  const max = conntrackMax(settings, cpus);
   if (max > 0) out.push({ parameter: `${NF}nf_conntrack_max`, value: max });
   const secs = (ms: number) => Math.floor(ms / 1000);
-  if (s.tcpEstablishedTimeoutMs > 0) {
+  if (settings.tcpEstablishedTimeoutMs > 0) {
     out.push({
       parameter: `${NF}nf_conntrack_tcp_timeout_established`,
-      value: secs(s.tcpEstablishedTimeoutMs),
+      value: secs(settings.tcpEstablishedTimeoutMs),
     });
   }
-  if (s.tcpCloseWaitTimeoutMs > 0) {
+  if (settings.tcpCloseWaitTimeoutMs > 0) {
     out.push({
       parameter: `${NF}nf_conntrack_tcp_timeout_close_wait`,
-      value: secs(s.tcpCloseWaitTimeoutMs),
+      value: secs(settings.tcpCloseWaitTimeoutMs),
     });
   }
-  if (s.tcpBeLiberal) out.push({ parameter: `${NF}nf_conntrack_tcp_be_liberal`, value: 1 });
-  if (s.udpTimeoutMs > 0) {
-    out.push({ parameter: `${NF}nf_conntrack_udp_timeout`, value: secs(s.udpTimeoutMs) });
+  if (settings.tcpBeLiberal) out.push({ parameter: `${NF}nf_conntrack_tcp_be_liberal`, value: 1 });
+  if (settings.udpTimeoutMs > 0) {
+    out.push({ parameter: `${NF}nf_conntrack_udp_timeout`, value: secs(settings.udpTimeoutMs) });
   }
-  if (s.udpStreamTimeoutMs > 0) {
+  if (settings.udpStreamTimeoutMs > 0) {
     out.push({
       parameter: `${NF}nf_conntrack_udp_timeout_stream`,
-      value: secs(s.udpStreamTimeoutMs),
+      value: secs(settings.udpStreamTimeoutMs),
     });
   }
   return out;
@@ -132,13 +132,15 @@ async function setOne(sys: Sysctls, c: SysctlChange, log: Logger): Promise<Sysct
  * logged and returned.
  */
 export async function applyConntrackSysctls(
-  s: ConntrackSettings,
+  settings: ConntrackSettings,
   options: ApplyConntrackOptions,
 ): Promise<SysctlResult[]> {
   const sys = options.sysctls ?? new Sysctls();
   const log = options.logger;
   const results: SysctlResult[] = [];
-  for (const c of plannedConntrackSysctls(s, options.cpus ?? navigator.hardwareConcurrency)) {
+  for (
+    const c of plannedConntrackSysctls(settings, options.cpus ?? navigator.hardwareConcurrency)
+  ) {
     const r = await setOne(sys, c, log);
     results.push(r);
     // The kernel resizes the conntrack hash table only past 4 entries per bucket: grow it

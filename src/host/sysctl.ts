@@ -56,9 +56,11 @@ export class SysctlError extends Error {
  * read-only `/proc/sys` or `/sys` in a container), or a missing Deno
  * `--allow-write` permission (`NotCapable`).
  */
-export function isReadOnlyError(e: unknown): boolean {
-  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) return true;
-  const msg = e instanceof Error ? e.message : "";
+export function isReadOnlyError(error: unknown): boolean {
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return true;
+  }
+  const msg = error instanceof Error ? error.message : "";
   return /os error 30\b|read-only file system/i.test(msg);
 }
 

@@ -48,7 +48,26 @@ function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** klog-like logger with verbosity levels and an optional JSON format. */
+/**
+ * klog-like logger with verbosity levels and an optional JSON format.
+ *
+ * @example klog-like lines, or JSON, at the verbosity asked for
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Logger } from "./logger.ts";
+ *
+ * const lines: string[] = [];
+ * const log = new Logger({ verbosity: 2, write: (l) => lines.push(l) });
+ * log.info("Synced", { kind: "full", services: 12 });
+ * log.v(2).info("shown at --v=2");
+ * log.v(4).info("not shown below --v=4");
+ * assert.equal(lines.length, 2);
+ * assert.match(lines[0], /^I\d{4} [\d:.]+ +\d+\] Synced kind=full services=12$/);
+ * const json: string[] = [];
+ * new Logger({ format: "json", write: (l) => json.push(l) }).warn("Careful", { node: "worker-0" });
+ * assert.equal(JSON.parse(json[0]).level, "warning");
+ * ```
+ */
 export class Logger {
   readonly verbosity: number;
   readonly format: LogFormat;

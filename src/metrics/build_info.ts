@@ -15,7 +15,7 @@
  * @module
  */
 
-import { GIT_COMMIT, VERSION } from "../version.ts";
+import { GIT_COMMIT, VERSION } from "../util/version.ts";
 import { Gauge, type Registry } from "./registry.ts";
 
 /** The labels of `kubernetes_build_info`. */
@@ -34,7 +34,7 @@ export interface BuildInfo {
 /** Go's GOARCH names for Deno's architectures. */
 const GOARCH: Record<string, string> = { x86_64: "amd64", aarch64: "arm64" };
 
-/** This build's {@linkcode BuildInfo}, from `src/version.ts` and the Deno runtime. */
+/** This build's {@linkcode BuildInfo}, from `src/util/version.ts` and the Deno runtime. */
 export function currentBuildInfo(): BuildInfo {
   const [major = "", minor = ""] = VERSION.split(".");
   return {

@@ -65,16 +65,16 @@ export const PROXY_METRIC_NAMES: readonly string[] = Object.freeze([
   "kubernetes_build_info",
 ]);
 
-/** @throws {RangeError} unless `n` is an integer >= 0. */
-export function checkCount(what: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`Cannot record ${what}: expected an integer >= 0, got ${n}`);
+/** @throws {RangeError} unless `count` is an integer >= 0. */
+export function checkCount(what: string, count: number): void {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(`Cannot record ${what}: expected an integer >= 0, got ${count}`);
   }
 }
 
-/** @throws {RangeError} unless `s` is a finite number of seconds >= 0. */
-export function checkSeconds(what: string, s: number): void {
-  if (!Number.isFinite(s) || s < 0) {
-    throw new RangeError(`Cannot record ${what}: expected seconds >= 0, got ${s}`);
+/** @throws {RangeError} unless `seconds` is a finite number >= 0. */
+export function checkSeconds(what: string, seconds: number): void {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new RangeError(`Cannot record ${what}: expected seconds >= 0, got ${seconds}`);
   }
 }

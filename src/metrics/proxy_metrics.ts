@@ -65,25 +65,25 @@ export class ProxyMetrics {
   /** Families this proxy programs; the default of sync-level calls. */
   readonly ipFamilies: readonly IpFamily[];
 
-  #m: ProxyMetricSet;
+  #metrics: ProxyMetricSet;
 
   constructor(options: ProxyMetricsOptions = {}) {
     this.ipFamilies = checkIpFamilies("create metrics", options.ipFamilies ?? ["IPv4"]);
     this.registry = options.registry ?? newRegistry();
-    this.#m = defineProxyMetrics(this.registry);
+    this.#metrics = defineProxyMetrics(this.registry);
     for (const f of this.ipFamilies) {
       // Show zero-valued series from the start so rate() and alerts work before any event.
-      this.#m.syncFailures.inc({ ip_family: f }, 0);
-      this.#m.cleanupFailures.inc({ ip_family: f }, 0);
-      this.#m.driftRestored.inc({ ip_family: f }, 0);
-      this.#m.conntrackDeleted.inc({ ip_family: f }, 0);
-      this.#m.noLocal.set({ ip_family: f, traffic_policy: "internal" }, 0);
-      this.#m.noLocal.set({ ip_family: f, traffic_policy: "external" }, 0);
+      this.#metrics.syncFailures.inc({ ip_family: f }, 0);
+      this.#metrics.cleanupFailures.inc({ ip_family: f }, 0);
+      this.#metrics.driftRestored.inc({ ip_family: f }, 0);
+      this.#metrics.conntrackDeleted.inc({ ip_family: f }, 0);
+      this.#metrics.noLocal.set({ ip_family: f, traffic_policy: "internal" }, 0);
+      this.#metrics.noLocal.set({ ip_family: f, traffic_policy: "external" }, 0);
     }
     this.setInvalidObjects({});
     this.setRefusedServiceAddresses({});
-    this.#m.quarantined.set(0);
-    this.#m.overLimit.set(0);
+    this.#metrics.quarantined.set(0);
+    this.#metrics.overLimit.set(0);
     if (options.buildInfo !== false) registerBuildInfo(this.registry, options.buildInfo ?? {});
     if (options.processMetrics ?? true) registerProcessMetrics(this.registry);
   }
@@ -107,9 +107,11 @@ export class ProxyMetrics {
       throw new RangeError(`Cannot record sync: kind must be "full" or "partial", got ${kind}`);
     }
     checkSeconds("sync duration", seconds);
-    const perKind = kind === "full" ? this.#m.syncFullDuration : this.#m.syncPartialDuration;
+    const perKind = kind === "full"
+      ? this.#metrics.syncFullDuration
+      : this.#metrics.syncPartialDuration;
     for (const ip_family of this.#families(families)) {
-      this.#m.syncDuration.observe({ ip_family }, seconds);
+      this.#metrics.syncDuration.observe({ ip_family }, seconds);
       perKind.observe({ ip_family }, seconds);
     }
   }
@@ -117,25 +119,27 @@ export class ProxyMetrics {
   /** Records a successful sync of `families` (default: every family) at `nowMs`. */
   synced(nowMs: number = Date.now(), families?: IpFamily | readonly IpFamily[]): void {
     for (const ip_family of this.#families(families)) {
-      this.#m.lastSync.set({ ip_family }, nowMs / 1000);
+      this.#metrics.lastSync.set({ ip_family }, nowMs / 1000);
     }
   }
 
   /** Records that a sync of `families` (default: every family) was queued at `nowMs`. */
   queued(nowMs: number = Date.now(), families?: IpFamily | readonly IpFamily[]): void {
     for (const ip_family of this.#families(families)) {
-      this.#m.lastQueued.set({ ip_family }, nowMs / 1000);
+      this.#metrics.lastQueued.set({ ip_family }, nowMs / 1000);
     }
   }
 
   /** Counts a failed nftables sync transaction of `families` (default: every family). */
   syncFailed(families?: IpFamily | readonly IpFamily[]): void {
-    for (const ip_family of this.#families(families)) this.#m.syncFailures.inc({ ip_family });
+    for (const ip_family of this.#families(families)) this.#metrics.syncFailures.inc({ ip_family });
   }
 
   /** Counts a failed cleanup of stale nftables objects of `families` (default: every family). */
   cleanupFailed(families?: IpFamily | readonly IpFamily[]): void {
-    for (const ip_family of this.#families(families)) this.#m.cleanupFailures.inc({ ip_family });
+    for (const ip_family of this.#families(families)) {
+      this.#metrics.cleanupFailures.inc({ ip_family });
+    }
   }
 
   /**
@@ -144,27 +148,27 @@ export class ProxyMetrics {
    * (Omitting `family` is deprecated: it counts for the first family only.)
    */
   driftRestored(family?: IpFamily): void {
-    this.#m.driftRestored.inc({ ip_family: this.#family(family) });
+    this.#metrics.driftRestored.inc({ ip_family: this.#family(family) });
   }
 
-  /** Counts `n` Service changes received from the source. */
-  serviceChanged(n = 1): void {
-    checkCount("service changes", n);
-    this.#m.serviceChanges.inc(n);
+  /** Counts `count` Service changes received from the source. */
+  serviceChanged(count = 1): void {
+    checkCount("service changes", count);
+    this.#metrics.serviceChanges.inc(count);
   }
 
-  /** Counts `n` EndpointSlice changes received from the source. */
-  endpointsChanged(n = 1): void {
-    checkCount("endpoint changes", n);
-    this.#m.endpointChanges.inc(n);
+  /** Counts `count` EndpointSlice changes received from the source. */
+  endpointsChanged(count = 1): void {
+    checkCount("endpoint changes", count);
+    this.#metrics.endpointChanges.inc(count);
   }
 
   /** Sets how many Service and endpoint changes wait for the next sync. */
   setPendingChanges(pending: { services: number; endpoints: number }): void {
     checkCount("pending service changes", pending.services);
     checkCount("pending endpoint changes", pending.endpoints);
-    this.#m.servicePending.set(pending.services);
-    this.#m.endpointPending.set(pending.endpoints);
+    this.#metrics.servicePending.set(pending.services);
+    this.#metrics.endpointPending.set(pending.endpoints);
   }
 
   /**
@@ -182,7 +186,7 @@ export class ProxyMetrics {
     const ip_family = this.#family(family);
     for (const t of triggerTimesMs) {
       if (!Number.isFinite(t) || t > nowMs) continue;
-      this.#m.networkProgramming.observe({ ip_family }, (nowMs - t) / 1000);
+      this.#metrics.networkProgramming.observe({ ip_family }, (nowMs - t) / 1000);
     }
   }
 
@@ -197,8 +201,8 @@ export class ProxyMetrics {
     const ip_family = checkIpFamily("record service ports without local endpoints", family);
     checkCount("service ports without local endpoints (internal)", counts?.internal);
     checkCount("service ports without local endpoints (external)", counts?.external);
-    this.#m.noLocal.set({ ip_family, traffic_policy: "internal" }, counts.internal);
-    this.#m.noLocal.set({ ip_family, traffic_policy: "external" }, counts.external);
+    this.#metrics.noLocal.set({ ip_family, traffic_policy: "internal" }, counts.internal);
+    this.#metrics.noLocal.set({ ip_family, traffic_policy: "external" }, counts.external);
   }
 
   /**
@@ -217,27 +221,27 @@ export class ProxyMetrics {
     const ip_family = checkIpFamily("record a conntrack reconcile", family);
     checkSeconds("conntrack reconcile duration", run?.seconds);
     checkCount("deleted conntrack entries", run.deleted);
-    this.#m.conntrackSyncDuration.observe({ ip_family }, run.seconds);
-    this.#m.conntrackDeleted.inc({ ip_family }, run.deleted);
+    this.#metrics.conntrackSyncDuration.observe({ ip_family }, run.seconds);
+    this.#metrics.conntrackDeleted.inc({ ip_family }, run.deleted);
   }
 
   /**
-   * Counts `n` stale conntrack entries of `family` deleted.
+   * Counts `count` stale conntrack entries of `family` deleted.
    * (Omitting `family` is deprecated: it counts for the first family only.)
    */
-  conntrackEntriesDeleted(n: number, family?: IpFamily): void {
-    checkCount("deleted conntrack entries", n);
-    this.#m.conntrackDeleted.inc({ ip_family: this.#family(family) }, n);
+  conntrackEntriesDeleted(count: number, family?: IpFamily): void {
+    checkCount("deleted conntrack entries", count);
+    this.#metrics.conntrackDeleted.inc({ ip_family: this.#family(family) }, count);
   }
 
   /** Counts one `/healthz` answer with HTTP status `code`. */
   healthzResponded(code: number): void {
-    this.#m.healthz.inc({ code: String(code) });
+    this.#metrics.healthz.inc({ code: String(code) });
   }
 
   /** Counts one `/livez` answer with HTTP status `code`. */
   livezResponded(code: number): void {
-    this.#m.livez.inc({ code: String(code) });
+    this.#metrics.livez.inc({ code: String(code) });
   }
 
   /**
@@ -256,7 +260,7 @@ export class ProxyMetrics {
       checkCount(`invalid ${kind} objects`, counts[kind as InvalidObjectKind]!);
     }
     for (const kind of INVALID_OBJECT_KINDS) {
-      this.#m.invalidObjects.set({ kind }, counts?.[kind] ?? 0);
+      this.#metrics.invalidObjects.set({ kind }, counts?.[kind] ?? 0);
     }
   }
 
@@ -275,23 +279,23 @@ export class ProxyMetrics {
       }
       checkCount(`refused addresses (${reason})`, n);
     }
-    this.#m.refusedAddresses.reset();
-    for (const reason of REFUSAL_REASONS) this.#m.refusedAddresses.set({ reason }, 0);
+    this.#metrics.refusedAddresses.reset();
+    for (const reason of REFUSAL_REASONS) this.#metrics.refusedAddresses.set({ reason }, 0);
     for (const [reason, n] of Object.entries(counts ?? {})) {
-      this.#m.refusedAddresses.set({ reason }, n);
+      this.#metrics.refusedAddresses.set({ reason }, n);
     }
   }
 
   /** Sets `kubeproxy_quarantined_services`: Services left out because the kernel rejected their rules. */
-  setQuarantinedServices(n: number): void {
-    checkCount("quarantined services", n);
-    this.#m.quarantined.set(n);
+  setQuarantinedServices(count: number): void {
+    checkCount("quarantined services", count);
+    this.#metrics.quarantined.set(count);
   }
 
   /** Sets `kubeproxy_services_over_limit`: Services not programmed for exceeding the element limit. */
-  setServicesOverLimit(n: number): void {
-    checkCount("services over the element limit", n);
-    this.#m.overLimit.set(n);
+  setServicesOverLimit(count: number): void {
+    checkCount("services over the element limit", count);
+    this.#metrics.overLimit.set(count);
   }
 
   /** Records how long nft took to apply one transaction of `kind`. */
@@ -302,7 +306,7 @@ export class ProxyMetrics {
       );
     }
     checkSeconds("nft apply duration", seconds);
-    this.#m.nftApply.observe({ kind }, seconds);
+    this.#metrics.nftApply.observe({ kind }, seconds);
   }
 
   /** Renders the registry in the Prometheus text format. */

@@ -373,15 +373,15 @@ function deleteFrom(m: Map<string, Set<string>>, k: string, v: string): number {
 }
 
 /** One line explaining a refusal. */
-export function refusalMessage(r: ClaimRefusal): string {
-  switch (r.reason) {
+export function refusalMessage(refusal: ClaimRefusal): string {
+  switch (refusal.reason) {
     case "cluster-ip":
-      return `${r.address} is the ClusterIP of Service ${r.by}; refused`;
+      return `${refusal.address} is the ClusterIP of Service ${refusal.by}; refused`;
     case "service-cidr":
-      return `${r.address} is inside the service CIDR ${r.by}; refused`;
+      return `${refusal.address} is inside the service CIDR ${refusal.by}; refused`;
     case "conflict":
-      return r.port === undefined
-        ? `ClusterIP ${r.address} is also the ClusterIP of the older Service ${r.by}; refused`
-        : `${r.address} ${r.protocol}/${r.port} is already claimed by the older Service ${r.by}; refused`;
+      return refusal.port === undefined
+        ? `ClusterIP ${refusal.address} is also the ClusterIP of the older Service ${refusal.by}; refused`
+        : `${refusal.address} ${refusal.protocol}/${refusal.port} is already claimed by the older Service ${refusal.by}; refused`;
   }
 }

@@ -78,7 +78,32 @@ function availableForTopology(
   return true;
 }
 
-/** Categorises the endpoints of one service port. */
+/**
+ * Categorises the endpoints of one service port.
+ *
+ * @example Local policy: only this node's ready endpoints serve local traffic
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { categorizeEndpoints } from "./categorize.ts";
+ * import { parseIp } from "./ip.ts";
+ *
+ * const ep = (ip: string, nodeName: string, ready = true) => ({
+ *   ip: parseIp(ip), port: 8080, ready, serving: ready, terminating: false, nodeName, zone: "",
+ * });
+ * const endpoints = [
+ *   ep("10.244.1.5", "worker-0"),
+ *   ep("10.244.2.5", "worker-1"),
+ *   ep("10.244.1.6", "worker-0", false), // not ready
+ * ];
+ * const c = categorizeEndpoints(
+ *   endpoints,
+ *   { internalPolicyLocal: false, externalPolicyLocal: true, externallyAccessible: true },
+ *   { name: "worker-0", zone: "" },
+ * );
+ * assert.deepEqual(c.local?.map((e) => e.ip.text), ["10.244.1.5"]);
+ * assert.deepEqual(c.cluster?.map((e) => e.ip.text), ["10.244.1.5", "10.244.2.5"]);
+ * ```
+ */
 export function categorizeEndpoints(
   endpoints: readonly EndpointInfo[],
   policy: PolicyInputs,

@@ -81,6 +81,25 @@ function sliceName(slice: unknown): string {
  * are both terminating or both not, which upstream leaves to map order, the
  * more usable copy wins (ready, then serving), then the one from the slice
  * whose name sorts first, so the result never depends on the order of slices.
+ *
+ * @example The endpoints of each service port, merged across slices
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeEndpointSlices, portKey } from "./endpoints.ts";
+ *
+ * const slice = (name: string, ip: string) => ({
+ *   metadata: { namespace: "default", name, labels: { "kubernetes.io/service-name": "web" } },
+ *   addressType: "IPv4",
+ *   ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+ *   endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+ * });
+ * const slices = [slice("web-a", "10.244.1.5"), slice("web-b", "10.244.2.5")];
+ * const http = mergeEndpointSlices(slices, () => {}).get(portKey("tcp", "http"))!;
+ * assert.deepEqual(http.map((e) => `${e.ip.text}:${e.port}`), [
+ *   "10.244.1.5:8080",
+ *   "10.244.2.5:8080",
+ * ]);
+ * ```
  */
 export function mergeEndpointSlices(
   slices: Iterable<unknown>,

@@ -115,11 +115,26 @@ function fromBytes(bytes: Uint8Array): IpAddr {
   if (bytes.length === 4) {
     return { family: 4, bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };
   }
-  // An IPv4-mapped IPv6 address is treated as IPv6 text, as Go's net.IP prints it is not needed here.
+  // An IPv4-mapped address (::ffff:10.0.0.1) stays IPv6: family 6, written in hex groups
+  // (::ffff:a00:1). Go's net.IP would turn it into the IPv4 address 10.0.0.1; here the family
+  // decides which table (ip or ip6) an address goes into, and an address written in IPv6 form
+  // belongs with the IPv6 ones. One spelling per address keeps equal addresses equal as text.
   return { family: 6, bytes, text: formatV6(bytes) };
 }
 
-/** Parses an IP literal, leniently (see module doc). Returns undefined when invalid. */
+/**
+ * Parses an IP literal, leniently (see module doc). Returns undefined when invalid.
+ *
+ * @example Read addresses as Kubernetes does
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tryParseIp } from "./ip.ts";
+ *
+ * assert.equal(tryParseIp("172.30.0.041")?.text, "172.30.0.41"); // legacy leading zeros
+ * assert.equal(tryParseIp("FD00:0::0A")?.text, "fd00::a");
+ * assert.equal(tryParseIp("10.0.0.1; flush ruleset"), undefined);
+ * ```
+ */
 export function tryParseIp(input: unknown): IpAddr | undefined {
   if (typeof input !== "string") return undefined;
   const s = input.trim();
@@ -128,14 +143,37 @@ export function tryParseIp(input: unknown): IpAddr | undefined {
   return bytes ? fromBytes(bytes) : undefined;
 }
 
-/** Parses an IP literal or throws {@linkcode IpParseError}. */
+/**
+ * Parses an IP literal or throws {@linkcode IpParseError}.
+ *
+ * @example Parse or throw
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IpParseError, parseIp } from "./ip.ts";
+ *
+ * assert.equal(parseIp("10.96.0.10").family, 4);
+ * assert.throws(() => parseIp("10.96.0"), IpParseError);
+ * ```
+ */
 export function parseIp(input: unknown): IpAddr {
   const ip = tryParseIp(input);
   if (!ip) throw new IpParseError(`invalid IP address ${JSON.stringify(input)}`);
   return ip;
 }
 
-/** Parses a CIDR (`addr/prefix`), leniently; host bits are cleared. Undefined when invalid. */
+/**
+ * Parses a CIDR (`addr/prefix`), leniently; host bits are cleared. Undefined when invalid.
+ *
+ * @example Host bits are cleared, as `net.ParseCIDR` does
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tryParseCidr } from "./ip.ts";
+ *
+ * assert.equal(tryParseCidr("10.244.1.7/16")?.text, "10.244.0.0/16");
+ * assert.equal(tryParseCidr("0.0.0.0/0")?.prefix, 0);
+ * assert.equal(tryParseCidr("10.0.0.0/33"), undefined);
+ * ```
+ */
 export function tryParseCidr(input: unknown): Cidr | undefined {
   if (typeof input !== "string") return undefined;
   const s = input.trim();
@@ -153,7 +191,19 @@ export function tryParseCidr(input: unknown): Cidr | undefined {
   return { family: ip.family, prefix, addr, text: `${addr.text}/${prefix}` };
 }
 
-/** Parses a CIDR or throws {@linkcode IpParseError}. */
+/**
+ * Parses a CIDR or throws {@linkcode IpParseError}.
+ *
+ * @example Parse a CIDR and test membership
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cidrContains, parseCidr, parseIp } from "./ip.ts";
+ *
+ * const pods = parseCidr("fd00:10:244::/56");
+ * assert.equal(cidrContains(pods, parseIp("fd00:10:244::5")), true);
+ * assert.throws(() => parseCidr("fd00::/129"), /invalid CIDR/);
+ * ```
+ */
 export function parseCidr(input: unknown): Cidr {
   const c = tryParseCidr(input);
   if (!c) throw new IpParseError(`invalid CIDR ${JSON.stringify(input)}`);
@@ -168,14 +218,4 @@ export function cidrContains(cidr: Cidr, ip: IpAddr): boolean {
     if ((cidr.addr.bytes[bit >> 3] & mask) !== (ip.bytes[bit >> 3] & mask)) return false;
   }
   return true;
-}
-
-/** The nft address type for a family. */
-export function nftAddrType(family: Family): "ipv4_addr" | "ipv6_addr" {
-  return family === 4 ? "ipv4_addr" : "ipv6_addr";
-}
-
-/** The nft payload keyword of a family (`ip` or `ip6`). */
-export function nftFamilyWord(family: Family): "ip" | "ip6" {
-  return family === 4 ? "ip" : "ip6";
 }

@@ -28,16 +28,16 @@ export interface ModelProblem {
 export type ProblemSink = (problem: ModelProblem) => void;
 
 /** Formats a problem as one log line. */
-export function formatProblem(p: ModelProblem): string {
-  return `${p.object}: ${p.field || "(object)"}: ${p.message}`;
+export function formatProblem(problem: ModelProblem): string {
+  return `${problem.object}: ${problem.field || "(object)"}: ${problem.message}`;
 }
 
 const KINDS: readonly ModelObjectKind[] = ["Service", "EndpointSlice", "Node", "ServiceCIDR"];
 
 /** The kind of a problem's object: its `kind`, else the first word of `object`, else "Service". */
-export function problemKind(p: ModelProblem): ModelObjectKind {
-  if (p.kind) return p.kind;
-  const word = p.object.slice(0, p.object.indexOf(" "));
+export function problemKind(problem: ModelProblem): ModelObjectKind {
+  if (problem.kind) return problem.kind;
+  const word = problem.object.slice(0, problem.object.indexOf(" "));
   return KINDS.find((k) => k === word) ?? "Service";
 }
 
@@ -46,34 +46,35 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A Kubernetes namespace or Service name (DNS-1123 label, at most 63 characters). */
-export function isDnsLabel(s: unknown): s is string {
-  return typeof s === "string" && s.length <= 63 && DNS_LABEL.test(s);
+export function isDnsLabel(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 63 && DNS_LABEL.test(value);
 }
 
 /** An object name such as an EndpointSlice's or a Node's (DNS-1123 subdomain, at most 253). */
-export function isDnsSubdomain(s: unknown): s is string {
-  return typeof s === "string" && s.length <= 253 && DNS_SUBDOMAIN.test(s);
+export function isDnsSubdomain(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 253 && DNS_SUBDOMAIN.test(value);
 }
 
 /** A port name (IANA service name: lowercase letters, digits and '-', at most 15, a letter somewhere). */
-export function isPortName(s: unknown): s is string {
-  return typeof s === "string" && s.length <= 15 && PORT_NAME.test(s) && /[a-z]/.test(s) &&
-    !s.includes("--");
+export function isPortName(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 15 && PORT_NAME.test(value) &&
+    /[a-z]/.test(value) &&
+    !value.includes("--");
 }
 
 /** A TCP/UDP/SCTP port number 1..65535. */
-export function isPort(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
+export function isPort(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
 /** Protocols a Service port can have, as nft spells them. */
 export type Protocol = "tcp" | "udp" | "sctp";
 
 /** Reads a Kubernetes protocol name (default TCP). Undefined when unknown. */
-export function parseProtocol(p: unknown): Protocol | undefined {
-  if (p === undefined || p === null || p === "") return "tcp";
-  if (p === "TCP") return "tcp";
-  if (p === "UDP") return "udp";
-  if (p === "SCTP") return "sctp";
+export function parseProtocol(protocol: unknown): Protocol | undefined {
+  if (protocol === undefined || protocol === null || protocol === "") return "tcp";
+  if (protocol === "TCP") return "tcp";
+  if (protocol === "UDP") return "udp";
+  if (protocol === "SCTP") return "sctp";
   return undefined;
 }

@@ -99,7 +99,30 @@ export interface ReadServiceResult {
 
 const TYPES = new Set(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
 
-/** Reads one Service (any JSON value). Invalid fields are reported to `report` and skipped. */
+/**
+ * Reads one Service (any JSON value). Invalid fields are reported to `report` and skipped.
+ *
+ * @example Read a Service, with its problems reported by field
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readService } from "./service_port.ts";
+ * import { formatProblem, type ModelProblem } from "./problems.ts";
+ *
+ * const problems: ModelProblem[] = [];
+ * const { ports } = readService({
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: {
+ *     clusterIP: "10.96.0.10",
+ *     ports: [{ name: "http", port: 80 }, { name: "bad", port: 70000 }],
+ *   },
+ * }, (p) => problems.push(p));
+ * assert.deepEqual(ports.map((p) => `${p.protocol}/${p.port}`), ["tcp/80"]);
+ * assert.equal(
+ *   formatProblem(problems[0]),
+ *   "Service default/web: spec.ports[1].port: port out of range: 70000",
+ * );
+ * ```
+ */
 export function readService(svc: unknown, report: ProblemSink): ReadServiceResult {
   const bad = fieldReporter("Service", svc, report);
   try {

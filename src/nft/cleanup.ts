@@ -7,7 +7,28 @@
 
 import type { NftRunner } from "./nft_runner.ts";
 
-/** Deletes `ip TABLE` and `ip6 TABLE` if present; returns the tables deleted. */
+/**
+ * Deletes `ip TABLE` and `ip6 TABLE` if present; returns the tables deleted.
+ *
+ * @example Remove the proxy's tables from a ruleset, and nothing else
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cleanupTables } from "./cleanup.ts";
+ * import { FakeNftRunner } from "./fake_nft_runner.ts";
+ *
+ * const runner = new FakeNftRunner(); // on a node: openNftRunner().runner (as root)
+ * await runner.apply(
+ *   "add table ip kube-nft-proxy\nadd table ip6 kube-nft-proxy\nadd table ip filter\n",
+ * );
+ * assert.deepEqual(await cleanupTables(runner, "kube-nft-proxy"), [
+ *   "ip kube-nft-proxy",
+ *   "ip6 kube-nft-proxy",
+ * ]);
+ * assert.deepEqual(runner.tableNames(), ["ip filter"]);
+ * // Nothing left: not an error.
+ * assert.deepEqual(await cleanupTables(runner, "kube-nft-proxy"), []);
+ * ```
+ */
 export async function cleanupTables(runner: NftRunner, table: string): Promise<string[]> {
   const listing = await runner.run(["list", "tables"]);
   const present = new Set(

@@ -25,8 +25,8 @@ export interface DriftCheckerOptions {
 export class DriftChecker {
   #o: Required<DriftCheckerOptions>;
 
-  constructor(o: DriftCheckerOptions) {
-    this.#o = { families: ["ip", "ip6"], ...o };
+  constructor(options: DriftCheckerOptions) {
+    this.#o = { families: ["ip", "ip6"], ...options };
   }
 
   /** Returns what is missing (e.g. `ip kube-nft-proxy: table`), empty when intact. */

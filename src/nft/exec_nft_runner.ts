@@ -16,7 +16,21 @@ export interface ExecNftRunnerOptions {
 
 const decoder = new TextDecoder();
 
-/** Runs the nft binary as a child process. */
+/**
+ * Runs the nft binary as a child process.
+ *
+ * @example Apply a script with `nft -f -` inside a network namespace (needs root: not run here)
+ * ```ts
+ * import { ExecNftRunner } from "./exec_nft_runner.ts";
+ *
+ * async function programLab(): Promise<string> {
+ *   const nft = new ExecNftRunner({ command: ["ip", "netns", "exec", "lab", "nft"] });
+ *   await nft.check("add table ip lab\n"); // parsed and validated, not committed
+ *   await nft.apply("add table ip lab\n"); // one atomic transaction
+ *   return await nft.run(["list", "tables"]);
+ * }
+ * ```
+ */
 export class ExecNftRunner implements NftRunner {
   readonly command: string[];
 

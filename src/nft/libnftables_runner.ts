@@ -55,7 +55,21 @@ function cString(s: string): Uint8Array {
   return encoder.encode(s + "\0");
 }
 
-/** Runs nft commands through one libnftables context. */
+/**
+ * Runs nft commands through one libnftables context.
+ *
+ * @example Prefer libnftables in process, fall back to the binary
+ * ```ts
+ * import { LibNftablesRunner } from "./libnftables_runner.ts";
+ * import { ExecNftRunner } from "./exec_nft_runner.ts";
+ * import type { NftRunner } from "./nft_runner.ts";
+ *
+ * const lib = LibNftablesRunner.tryOpen();
+ * const runner: NftRunner = lib instanceof LibNftablesRunner ? lib : new ExecNftRunner();
+ * if (lib instanceof LibNftablesRunner) lib.close();
+ * else console.log(`libnftables unavailable (${lib.message}); using ${runner.constructor.name}`);
+ * ```
+ */
 export class LibNftablesRunner implements NftRunner {
   #lib: Deno.DynamicLibrary<typeof SYMBOLS>;
   #memory: CMemory;

@@ -27,6 +27,20 @@ export interface OpenedRunner {
  * Opens a runner.
  *
  * @throws {LibNftablesUnavailableError} with `libnftables` when the library cannot be loaded.
+ *
+ * @example Open the runner the configuration asks for
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openNftRunner } from "./open_runner.ts";
+ *
+ * const nft = openNftRunner("exec"); // "auto": libnftables when it loads, else the nft binary
+ * try {
+ *   assert.equal(nft.backend, "exec");
+ *   assert.equal(nft.fallbackReason, undefined);
+ * } finally {
+ *   nft.close();
+ * }
+ * ```
  */
 export function openNftRunner(backend: NftBackend = "auto"): OpenedRunner {
   if (backend !== "exec") {

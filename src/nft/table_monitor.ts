@@ -132,11 +132,11 @@ export interface TableMonitorOptions {
   /** Tables to watch, as `ip NAME` / `ip6 NAME`. */
   tables: string[];
   /** Called when someone else changed a watched table. */
-  onForeignChange: (t: NftTransaction) => void;
+  onForeignChange: (transaction: NftTransaction) => void;
   /** Called when notifications were lost (socket overflow): the tables may have changed. */
   onLost?: () => void;
   /** Called when the monitor stops on an error it cannot recover from. */
-  onError?: (e: Error) => void;
+  onError?: (error: Error) => void;
 }
 
 /** Raised when the netlink socket cannot be opened. */
@@ -149,7 +149,7 @@ export class TableMonitorUnavailableError extends Error {
 
 /** Listens for nftables changes; see the module doc. */
 export class TableMonitor {
-  #o: TableMonitorOptions;
+  #options: TableMonitorOptions;
   #lib: Deno.DynamicLibrary<typeof LIBC>;
   #memory: CMemory;
   #fd = -1;
@@ -161,8 +161,8 @@ export class TableMonitor {
   #buf = new Uint8Array(1 << 16);
 
   /** @throws {TableMonitorUnavailableError} when libc cannot be loaded. */
-  constructor(o: TableMonitorOptions) {
-    this.#o = o;
+  constructor(options: TableMonitorOptions) {
+    this.#options = options;
     try {
       this.#lib = openLibrary("libc.so.6", LIBC).lib;
       this.#memory = new CMemory();
@@ -277,10 +277,10 @@ export class TableMonitor {
         const errno = this.#errno();
         if (errno === EAGAIN || errno === EINTR) return;
         if (errno === ENOBUFS) {
-          if (!own) this.#o.onLost?.();
+          if (!own) this.#options.onLost?.();
           continue;
         }
-        this.#o.onError?.(new Error(`recv on the nftables monitor failed: errno ${errno}`));
+        this.#options.onError?.(new Error(`recv on the nftables monitor failed: errno ${errno}`));
         this.#closeFd();
         return;
       }
@@ -289,7 +289,7 @@ export class TableMonitor {
   }
 
   #check(t: NftTransaction): void {
-    if (![...t.tables].some((name) => this.#o.tables.includes(name))) return;
-    this.#o.onForeignChange(t);
+    if (![...t.tables].some((name) => this.#options.tables.includes(name))) return;
+    this.#options.onForeignChange(t);
   }
 }

@@ -66,34 +66,38 @@ export interface FamilyContextInputs {
 }
 
 /** Builds the context of one family; inputs must be validated already. */
-export function makeFamilyContext(i: FamilyContextInputs): FamilyContext {
-  if (!Number.isInteger(i.masqueradeBit) || i.masqueradeBit < 0 || i.masqueradeBit > 31) {
-    throw new RangeError(`Cannot render: 'masqueradeBit' must be 0..31, got ${i.masqueradeBit}`);
+export function makeFamilyContext(inputs: FamilyContextInputs): FamilyContext {
+  if (
+    !Number.isInteger(inputs.masqueradeBit) || inputs.masqueradeBit < 0 || inputs.masqueradeBit > 31
+  ) {
+    throw new RangeError(
+      `Cannot render: 'masqueradeBit' must be 0..31, got ${inputs.masqueradeBit}`,
+    );
   }
-  const word = nftFamilyWord(i.family);
-  const affinityMaxClients = i.affinityMaxClients ?? DEFAULT_AFFINITY_MAX_CLIENTS;
+  const word = nftFamilyWord(inputs.family);
+  const affinityMaxClients = inputs.affinityMaxClients ?? DEFAULT_AFFINITY_MAX_CLIENTS;
   if (!Number.isInteger(affinityMaxClients) || affinityMaxClients < 1) {
     throw new RangeError(
       `Cannot render: 'affinityMaxClients' must be an integer >= 1, got ${affinityMaxClients}`,
     );
   }
   const ctx: FamilyContext = {
-    family: i.family,
+    family: inputs.family,
     nftFamily: word,
-    addrType: nftAddrType(i.family),
-    table: i.table ?? DEFAULT_TABLE_NAME,
-    masqMark: "0x" + ((1 << i.masqueradeBit) >>> 0).toString(16).padStart(8, "0"),
-    masqueradeAll: i.masqueradeAll,
-    nodePortAll: i.nodePortAll,
-    nodePortIPs: i.nodePortIPs.filter((a) => a.family === i.family),
-    serviceCIDRs: i.serviceCIDRs.filter((c) => c.family === i.family),
-    nodeIPs: i.nodeIPs.filter((a) => a.family === i.family),
-    node: i.node,
+    addrType: nftAddrType(inputs.family),
+    table: inputs.table ?? DEFAULT_TABLE_NAME,
+    masqMark: "0x" + ((1 << inputs.masqueradeBit) >>> 0).toString(16).padStart(8, "0"),
+    masqueradeAll: inputs.masqueradeAll,
+    nodePortAll: inputs.nodePortAll,
+    nodePortIPs: inputs.nodePortIPs.filter((a) => a.family === inputs.family),
+    serviceCIDRs: inputs.serviceCIDRs.filter((c) => c.family === inputs.family),
+    nodeIPs: inputs.nodeIPs.filter((a) => a.family === inputs.family),
+    node: inputs.node,
     affinityMaxClients,
   };
-  const d = i.localDetector;
+  const d = inputs.localDetector;
   if (d?.kind === "cidrs") {
-    const cidrs = d.cidrs.filter((c) => c.family === i.family).map((c) => c.text);
+    const cidrs = d.cidrs.filter((c) => c.family === inputs.family).map((c) => c.text);
     if (cidrs.length > 0) {
       const set = cidrs.length === 1 ? cidrs[0] : `{ ${cidrs.join(", ")} }`;
       ctx.podSource = `${word} saddr ${set}`;
@@ -110,6 +114,6 @@ export function makeFamilyContext(i: FamilyContextInputs): FamilyContext {
 }
 
 /** Whether a string is a safe Linux interface name (or prefix) to quote in nft. */
-export function isInterfaceName(s: string): boolean {
-  return /^[A-Za-z0-9_.-]{1,15}$/.test(s);
+export function isInterfaceName(name: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,15}$/.test(name);
 }

@@ -187,7 +187,7 @@ export class FamilyPlan {
     serviceKey: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
-    report: (p: ModelProblem) => void,
+    report: (problem: ModelProblem) => void,
     limit = Infinity,
   ): ServiceDecisions {
     const fragment = emptyFragment();
@@ -370,13 +370,13 @@ export class FamilyPlan {
     return false;
   }
 
-  /** Records a successful garbage collection of `g` (what {@linkcode garbage} returned). */
-  garbageCollected(g: FamilyGarbage): void {
-    for (const [set, keys] of g.elements) {
+  /** Records that `garbage` (what {@linkcode FamilyPlan.garbage} returned) was collected. */
+  garbageCollected(garbage: FamilyGarbage): void {
+    for (const [set, keys] of garbage.elements) {
       const m = this.#garbage.get(set);
       for (const k of keys) m?.delete(k);
     }
-    for (const name of [...g.chains, ...g.sets]) {
+    for (const name of [...garbage.chains, ...garbage.sets]) {
       if (!this.#objects.has(name)) this.#kernelObjects?.delete(name);
     }
   }

@@ -40,14 +40,14 @@ export function emptyFragment(): Fragment {
 }
 
 /** Adds an element (a set element when value is ""). */
-export function addElement(f: Fragment, set: string, key: string, value = ""): void {
-  f.elements.push([set, key, value]);
+export function addElement(fragment: Fragment, set: string, key: string, value = ""): void {
+  fragment.elements.push([set, key, value]);
 }
 
 /** Number of kernel objects and elements a fragment asks for. */
-export function fragmentSize(f: Fragment): number {
-  let n = f.elements.length + f.sets.size;
-  for (const l of f.lists) n += l.values.length;
-  for (const rules of f.chains.values()) n += 1 + rules.length;
+export function fragmentSize(fragment: Fragment): number {
+  let n = fragment.elements.length + fragment.sets.size;
+  for (const l of fragment.lists) n += l.values.length;
+  for (const rules of fragment.chains.values()) n += 1 + rules.length;
   return n;
 }

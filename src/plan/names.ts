@@ -105,10 +105,10 @@ export function endpointsMap(kind: EntryKind, protocol: typeof PROTOCOLS[number]
   return `${kind === "ip" ? "" : "nodeport-"}endpoints-${protocol}`;
 }
 
-/** The shared chain that picks one of `n` endpoints of an entry point at random. */
-export function pickChain(kind: EntryKind, variant: PickVariant, n: number): string {
+/** The shared chain that picks one of `endpointCount` endpoints of an entry point at random. */
+export function pickChain(kind: EntryKind, variant: PickVariant, endpointCount: number): string {
   const v = variant === "plain" ? "" : `${variant}-`;
-  return `${kind === "ip" ? "" : "np-"}pick-${v}${n}`;
+  return `${kind === "ip" ? "" : "np-"}pick-${v}${endpointCount}`;
 }
 
 /** Parses a {@linkcode pickChain} name; undefined for any other name. */

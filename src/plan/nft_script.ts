@@ -135,33 +135,37 @@ export function renderFamilyFullInPlace(
 }
 
 /** The partial script of one family; returns the number of operations (0: nothing changed). */
-export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: string[]): number {
+export function renderFamilyChanges(
+  plan: FamilyPlan,
+  changes: FamilyChanges,
+  out: string[],
+): number {
   const t = tableName(plan);
   let ops = 0;
-  for (const decl of c.setsAdded.values()) {
+  for (const decl of changes.setsAdded.values()) {
     out.push(`add ${decl}`.replace(/^add (set|map) (\S+) /, `add $1 ${t} $2 `));
     ops++;
   }
   // New chains first (empty), so that rules and verdicts may name any of them.
-  for (const name of c.chainsAdded.keys()) {
+  for (const name of changes.chainsAdded.keys()) {
     out.push(`add chain ${t} ${name}`);
     ops++;
   }
-  for (const [name, rules] of c.chainsChanged) {
+  for (const [name, rules] of changes.chainsChanged) {
     out.push(`flush chain ${t} ${name}`);
     ops++;
     for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
     ops += rules.length;
   }
-  for (const [name, rules] of c.chainsAdded) {
+  for (const [name, rules] of changes.chainsAdded) {
     for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
     ops += rules.length;
   }
-  for (const [set, keys] of c.elementsDeleted) {
+  for (const [set, keys] of changes.elementsDeleted) {
     pushElements(out, `delete element ${t}`, set, keys.map((k) => keyText(set, k)));
     ops += keys.length;
   }
-  for (const [set, kvs] of c.elementsAdded) {
+  for (const [set, kvs] of changes.elementsAdded) {
     pushElements(out, `add element ${t}`, set, kvs.map(([k, v]) => elementText(set, k, v)));
     ops += kvs.length;
   }
@@ -169,21 +173,25 @@ export function renderFamilyChanges(plan: FamilyPlan, c: FamilyChanges, out: str
 }
 
 /** The garbage-collection script of one family; returns the number of operations. */
-export function renderFamilyGarbage(plan: FamilyPlan, g: FamilyGarbage, out: string[]): number {
+export function renderFamilyGarbage(
+  plan: FamilyPlan,
+  garbage: FamilyGarbage,
+  out: string[],
+): number {
   const t = tableName(plan);
   let ops = 0;
-  for (const [set, keys] of g.elements) {
+  for (const [set, keys] of garbage.elements) {
     pushElements(out, `delete element ${t}`, set, keys.map((k) => keyText(set, k)));
     ops += keys.length;
   }
   // A gone chain may still jump to another gone chain or name a gone set: flush them all first.
-  for (const name of g.chains) out.push(`flush chain ${t} ${name}`);
-  for (const name of g.chains) out.push(`delete chain ${t} ${name}`);
+  for (const name of garbage.chains) out.push(`flush chain ${t} ${name}`);
+  for (const name of garbage.chains) out.push(`delete chain ${t} ${name}`);
   const kernel = plan.kernelObjects;
-  for (const name of g.sets) {
+  for (const name of garbage.sets) {
     const o = kernel?.get(name);
     const kind = o?.kind === "set" ? o.decl.split(" ")[0] : "set";
     out.push(`delete ${kind} ${t} ${name}`);
   }
-  return ops + g.chains.length + g.sets.length;
+  return ops + garbage.chains.length + garbage.sets.length;
 }

@@ -46,32 +46,73 @@ export interface ProxySettings {
 }
 
 /** How pod traffic is recognised on this node, or undefined when detection is off. */
-export function detectorFor(s: ProxySettings, node: NodeInfo): LocalDetector | undefined {
-  switch (s.detectLocalMode) {
+export function detectorFor(settings: ProxySettings, node: NodeInfo): LocalDetector | undefined {
+  switch (settings.detectLocalMode) {
     case "ClusterCIDR":
-      return s.clusterCIDRs.length > 0 ? { kind: "cidrs", cidrs: s.clusterCIDRs } : undefined;
+      return settings.clusterCIDRs.length > 0
+        ? { kind: "cidrs", cidrs: settings.clusterCIDRs }
+        : undefined;
     case "NodeCIDR":
       return node.podCIDRs.length > 0 ? { kind: "cidrs", cidrs: node.podCIDRs } : undefined;
     case "BridgeInterface":
-      return s.bridgeInterface ? { kind: "interface", name: s.bridgeInterface } : undefined;
+      return settings.bridgeInterface
+        ? { kind: "interface", name: settings.bridgeInterface }
+        : undefined;
     case "InterfaceNamePrefix":
-      return s.interfaceNamePrefix
-        ? { kind: "interface-prefix", prefix: s.interfaceNamePrefix }
+      return settings.interfaceNamePrefix
+        ? { kind: "interface-prefix", prefix: settings.interfaceNamePrefix }
         : undefined;
   }
 }
 
-/** The contexts of the IPv4 and IPv6 tables. */
+/**
+ * The contexts of the IPv4 and IPv6 tables.
+ *
+ * @example The IPv4 and IPv6 tables of a dual-stack node
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { familyContexts } from "./proxy_settings.ts";
+ * import { readNode } from "../model/node_info.ts";
+ * import { parseCidr } from "../model/ip.ts";
+ *
+ * const node = readNode("worker-0", {
+ *   metadata: { name: "worker-0" },
+ *   status: {
+ *     addresses: [
+ *       { type: "InternalIP", address: "192.168.1.10" },
+ *       { type: "InternalIP", address: "fd00::10" },
+ *     ],
+ *   },
+ * }, () => {});
+ * const [v4, v6] = familyContexts({
+ *   nodeName: "worker-0",
+ *   masqueradeBit: 14,
+ *   masqueradeAll: false,
+ *   detectLocalMode: "ClusterCIDR",
+ *   clusterCIDRs: [parseCidr("10.244.0.0/16")],
+ *   bridgeInterface: "",
+ *   interfaceNamePrefix: "",
+ *   nodePortAddresses: "primary",
+ *   serviceCIDRs: [parseCidr("10.96.0.0/12"), parseCidr("fd00:96::/112")],
+ * }, node, []);
+ * assert.deepEqual([v4.nftFamily, v6.nftFamily], ["ip", "ip6"]);
+ * assert.equal(v4.masqMark, "0x00004000");
+ * assert.deepEqual(v4.nodePortIPs.map((ip) => ip.text), ["192.168.1.10"]);
+ * assert.equal(v6.podSource, undefined, "no IPv6 cluster CIDR: pod traffic not detected");
+ * ```
+ */
 export function familyContexts(
-  s: ProxySettings,
+  settings: ProxySettings,
   node: NodeInfo,
   serviceCIDRs: Cidr[],
 ): FamilyContext[] {
-  const detector = detectorFor(s, node);
-  const local = typeof s.localAddresses === "function" ? s.localAddresses() : s.localAddresses;
+  const detector = detectorFor(settings, node);
+  const local = typeof settings.localAddresses === "function"
+    ? settings.localAddresses()
+    : settings.localAddresses;
   return ([4, 6] as Family[]).map((family) => {
-    const sel = nodePortAddresses(node, local, s.nodePortAddresses, family, {
-      bindAddress: s.nodeIPOverride?.find((ip) => ip.family === family),
+    const sel = nodePortAddresses(node, local, settings.nodePortAddresses, family, {
+      bindAddress: settings.nodeIPOverride?.find((ip) => ip.family === family),
     });
     // Without the Node object there is no primary address yet: serve no NodePorts rather than
     // every local address (upstream's fallback, kept for a Node without an address of a family).
@@ -80,16 +121,16 @@ export function familyContexts(
     const nodePortIPs = sel.addresses;
     return makeFamilyContext({
       family,
-      table: s.tableName,
-      masqueradeBit: s.masqueradeBit,
-      masqueradeAll: s.masqueradeAll,
+      table: settings.tableName,
+      masqueradeBit: settings.masqueradeBit,
+      masqueradeAll: settings.masqueradeAll,
       localDetector: detector,
       nodePortAll,
       nodePortIPs,
       serviceCIDRs,
       nodeIPs: node.addresses,
       node: { name: node.name, zone: node.zone },
-      affinityMaxClients: s.affinityMaxClients,
+      affinityMaxClients: settings.affinityMaxClients,
     });
   });
 }

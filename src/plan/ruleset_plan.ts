@@ -31,7 +31,51 @@ export interface Script {
   operations: number;
 }
 
-/** Desired state of both families' tables. */
+/**
+ * Desired state of both families' tables.
+ *
+ * @example Plan one Service and render the script that installs it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RulesetPlan } from "./ruleset_plan.ts";
+ * import { familyContexts } from "./proxy_settings.ts";
+ * import { unknownNode } from "../model/node_info.ts";
+ * import { parseCidr } from "../model/ip.ts";
+ * import { readService } from "../model/service_port.ts";
+ * import { mergeEndpointSlices } from "../model/endpoints.ts";
+ *
+ * const contexts = familyContexts({
+ *   nodeName: "worker-0",
+ *   masqueradeBit: 14,
+ *   masqueradeAll: false,
+ *   detectLocalMode: "ClusterCIDR",
+ *   clusterCIDRs: [parseCidr("10.244.0.0/16")],
+ *   bridgeInterface: "",
+ *   interfaceNamePrefix: "",
+ *   nodePortAddresses: "primary",
+ *   serviceCIDRs: [],
+ * }, unknownNode("worker-0"), []);
+ * const plan = new RulesetPlan(contexts);
+ * const { ports } = readService({
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { clusterIP: "10.96.0.10", ports: [{ name: "http", port: 80 }] },
+ * }, () => {});
+ * const endpoints = mergeEndpointSlices([{
+ *   metadata: {
+ *     namespace: "default",
+ *     name: "web-1",
+ *     labels: { "kubernetes.io/service-name": "web" },
+ *   },
+ *   addressType: "IPv4",
+ *   ports: [{ name: "http", port: 8080 }],
+ *   endpoints: [{ addresses: ["10.244.1.5"] }],
+ * }], () => {});
+ * plan.setService("default/web", ports, endpoints);
+ * const full = plan.fullScript().text;
+ * assert.match(full, /^add table ip kube-nft-proxy$/m);
+ * assert.match(full, /10\.96\.0\.10 \. tcp \. 80/);
+ * ```
+ */
 export class RulesetPlan {
   readonly families: FamilyPlan[];
   #pendingGarbage?: FamilyGarbage[];
@@ -49,7 +93,7 @@ export class RulesetPlan {
     key: string,
     ports: readonly ServicePortInfo[],
     endpoints: EndpointsByPort,
-    report: (p: ModelProblem) => void = () => {},
+    report: (problem: ModelProblem) => void = () => {},
     limit = Infinity,
   ): ServiceDecisions[] {
     try {

@@ -62,14 +62,14 @@ export type PreviousEndpoints = (
 ) => readonly string[] | undefined;
 
 /**
- * Renders one service port for one family into `f`; returns its decision
+ * Renders one service port for one family into `fragment`; returns its decision
  * (undefined when the port has no ClusterIP of this family).
  */
 export function renderServicePort(
   sp: ServicePortInfo,
   allEndpoints: readonly EndpointInfo[],
   ctx: FamilyContext,
-  f: Fragment,
+  fragment: Fragment,
   previous: PreviousEndpoints = () => undefined,
 ): ServicePortPolicy | undefined {
   const policy = decideServicePort(sp, allEndpoints, {
@@ -80,10 +80,10 @@ export function renderServicePort(
   if (!policy) return undefined;
   const proto = sp.protocol;
   const affinity = sp.affinityTimeoutSeconds > 0;
-  if (affinity) renderAffinityObjects(sp, policy, ctx, f);
+  if (affinity) renderAffinityObjects(sp, policy, ctx, fragment);
   for (const ep of dnatTargets(policy)) {
     // Kept by address only; written as `addr . addr` (see nft_script.ts).
-    addElement(f, SET.hairpin, ep.ip.text);
+    addElement(fragment, SET.hairpin, ep.ip.text);
   }
 
   const entry = (
@@ -100,7 +100,7 @@ export function renderServicePort(
       const set = action.action === "reject"
         ? (kind === "ip" ? SET.noEndpointServices : SET.noEndpointNodeports)
         : (kind === "ip" ? SET.noLocalEndpointServices : SET.noLocalEndpointNodeports);
-      addElement(f, set, key);
+      addElement(fragment, set, key);
       return;
     }
     const variant: PickVariant = shortcut
@@ -109,14 +109,14 @@ export function renderServicePort(
       ? "masq"
       : "plain";
     if (affinity) {
-      addElement(f, vmap, key, `goto ${affinityChain(sp.id, action.set, variant)}`);
+      addElement(fragment, vmap, key, `goto ${affinityChain(sp.id, action.set, variant)}`);
       return;
     }
     const n = action.endpoints.length;
-    addElement(f, vmap, key, `goto ${pickChain(kind, variant, n)}`);
+    addElement(fragment, vmap, key, `goto ${pickChain(kind, variant, n)}`);
     const base = shortcut ? SHORTCUT_OFFSET : 0;
     const map = endpointsMap(kind, proto);
-    f.lists.push({
+    fragment.lists.push({
       map,
       key: listKey,
       base,
@@ -126,7 +126,7 @@ export function renderServicePort(
 
   // ClusterIP.
   const clusterKey = `${policy.clusterIP.text} . ${proto} . ${sp.port}`;
-  addElement(f, SET.clusterIps, policy.clusterIP.text);
+  addElement(fragment, SET.clusterIps, policy.clusterIP.text);
   entry("ip", clusterKey, `${policy.clusterIP.text} . ${sp.port}`, policy.internal, false);
   // External IPs, LB IPs, NodePort.
   if (policy.external) {
@@ -142,7 +142,7 @@ export function renderServicePort(
       entry(kind, key, listKey, policy.external, false);
       if (policy.shortcut) entry(kind, key, listKey, policy.shortcut, true);
     }
-    renderFirewall(sp, policy, ctx, f);
+    renderFirewall(sp, policy, ctx, fragment);
   }
   return policy;
 }

@@ -131,9 +131,9 @@ export function decideServicePort(
 }
 
 /** Endpoints a policy may DNAT to, each once (the union of its actions' sets). */
-export function dnatTargets(p: ServicePortPolicy): EndpointInfo[] {
+export function dnatTargets(policy: ServicePortPolicy): EndpointInfo[] {
   const seen = new Set<EndpointInfo>();
-  for (const a of [p.internal, p.external, p.shortcut]) {
+  for (const a of [policy.internal, policy.external, policy.shortcut]) {
     if (a?.action === "dnat") { for (const ep of a.endpoints) seen.add(ep); }
   }
   return [...seen];

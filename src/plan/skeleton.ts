@@ -203,7 +203,7 @@ export function buildSkeleton(ctx: FamilyContext): Skeleton {
 }
 
 /**
- * The rules of a shared selection chain: DNAT to one of `n` endpoints of the
+ * The rules of a shared selection chain: DNAT to one of `endpointCount` endpoints of the
  * packet's entry point, chosen at random (`numgen`), from the endpoints map
  * of its protocol; see {@linkcode PickVariant} for the variants.
  */
@@ -211,7 +211,7 @@ export function pickChainRules(
   ctx: FamilyContext,
   kind: EntryKind,
   variant: PickVariant,
-  n: number,
+  endpointCount: number,
 ): string[] {
   const w = ctx.nftFamily;
   const offset = variant === "shortcut" ? ` offset ${SHORTCUT_OFFSET}` : "";
@@ -221,7 +221,7 @@ export function pickChainRules(
   if (variant === "shortcut") rules.push(`fib saddr type local jump ${CHAIN.markMasq}`);
   for (const p of PROTOCOLS) {
     rules.push(
-      `meta l4proto ${p} dnat ${w} to ${key} . numgen random mod ${n}${offset} map @${
+      `meta l4proto ${p} dnat ${w} to ${key} . numgen random mod ${endpointCount}${offset} map @${
         endpointsMap(kind, p)
       }`,
     );

@@ -19,7 +19,8 @@
  */
 
 import { type Logger, silentLogger } from "../log/logger.ts";
-import { formatBindAddress } from "./bind_address.ts";
+import { formatHostPort } from "../config/host_port.ts";
+import { Backoff } from "../util/backoff.ts";
 import {
   closeQuietly,
   type ConnectionContext,
@@ -116,14 +117,19 @@ class HttpServer implements HttpServerHandle {
     this.#budget = budget;
     this.hostname = hostname;
     this.port = (listeners[0].addr as Deno.NetAddr).port;
-    this.address = formatBindAddress({ hostname, port: this.port });
-    this.listening = listeners.map((l) => formatBindAddress(l.addr as Deno.NetAddr));
+    this.address = formatHostPort({ hostname, port: this.port });
+    this.listening = listeners.map((l) => formatHostPort(l.addr as Deno.NetAddr));
     this.#loops = listeners.map((l) => this.#acceptLoop(l));
   }
 
   async #acceptLoop(listener: Deno.Listener): Promise<void> {
-    const { acceptBackoffMinMs: min, acceptBackoffMaxMs: max } = this.#ctx.limits;
-    let delay = 0;
+    const { acceptBackoffMinMs, acceptBackoffMaxMs } = this.#ctx.limits;
+    // No jitter: one pause sequence per listener, as Go's http.Server.
+    const backoff = new Backoff({
+      initialMs: acceptBackoffMinMs,
+      maxMs: acceptBackoffMaxMs,
+      jitter: 0,
+    });
     while (!this.#stopped) {
       let conn: Deno.Conn;
       try {
@@ -131,7 +137,7 @@ class HttpServer implements HttpServerHandle {
       } catch (err) {
         if (this.#stopped) return;
         if (err instanceof Deno.errors.BadResource) return; // closed under us
-        delay = delay === 0 ? min : Math.min(delay * 2, max);
+        const delay = backoff.next();
         this.#throttledLog(
           "accept",
           (suppressed) =>
@@ -145,7 +151,7 @@ class HttpServer implements HttpServerHandle {
         await this.#sleep(delay);
         continue;
       }
-      delay = 0;
+      backoff.reset();
       if (this.#stopped) {
         closeQuietly(conn);
         return;
@@ -233,7 +239,7 @@ export function serveHttp(options: ServeHttpOptions): HttpServerHandle {
   try {
     listeners = listenTcp(hostname, port, options.listen);
   } catch (cause) {
-    throw new ServerStartError(what, formatBindAddress({ hostname, port }), { cause });
+    throw new ServerStartError(what, formatHostPort({ hostname, port }), { cause });
   }
   const logger = options.logger ?? silentLogger;
   return new HttpServer(hostname, listeners, {

@@ -27,7 +27,7 @@ import { type Logger, silentLogger } from "../log/logger.ts";
 import { type HttpServerHandle, jsonResponse, serveHttp } from "./_http_server.ts";
 import { textResponse } from "./_http_response.ts";
 import { ConnectionBudget, type HttpLimits } from "./http_limits.ts";
-import { isIPv4Literal, isIPv6Literal } from "./bind_address.ts";
+import { tryParseIp } from "../model/ip.ts";
 import { isWildcardHost } from "./listen_tcp.ts";
 import {
   checkHealthCheckEntry,
@@ -66,16 +66,19 @@ function checkAddresses(addresses: unknown): string[] {
   if (!Array.isArray(addresses)) {
     throw new TypeError("Cannot serve health checks: 'addresses' must be a list of IP addresses");
   }
-  for (const a of addresses) {
-    if (typeof a !== "string" || !(isIPv4Literal(a) || isIPv6Literal(a))) {
+  // Canonical text: one server per address however it was spelled (`FD00::1`, `fd00::1`).
+  const canonical = addresses.map((a) => {
+    const ip = typeof a === "string" ? tryParseIp(a) : undefined;
+    if (!ip) {
       throw new RangeError(
         `Cannot serve health checks: address ${JSON.stringify(a)} is not an IP address`,
       );
     }
-  }
+    return ip.text;
+  });
   // One wildcard covers every other address (binding both would conflict).
-  if (addresses.some(isWildcardHost)) return ["0.0.0.0"];
-  return [...new Set(addresses as string[])].sort();
+  if (canonical.some(isWildcardHost)) return ["0.0.0.0"];
+  return [...new Set(canonical)].sort();
 }
 
 /** Opens and closes health check servers to match the wanted Services and node addresses. */

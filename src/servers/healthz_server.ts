@@ -65,14 +65,14 @@ export function formatGoTime(ms: number | null): string {
 }
 
 /** The JSON body of `/healthz` (`withNode`) or `/livez`, in upstream's field order. */
-export function healthBody(s: ProxyHealthStatus, withNode: boolean, ok: boolean): string {
+export function healthBody(status: ProxyHealthStatus, withNode: boolean, ok: boolean): string {
   const body: Record<string, unknown> = {
-    lastUpdated: formatGoTime(ok ? s.currentTime : s.lastUpdated),
-    currentTime: formatGoTime(s.currentTime),
+    lastUpdated: formatGoTime(ok ? status.currentTime : status.lastUpdated),
+    currentTime: formatGoTime(status.currentTime),
   };
-  if (withNode) body.nodeEligible = s.nodeEligible;
-  body.healthy = s.healthy;
-  const families = Object.entries(s.families);
+  if (withNode) body.nodeEligible = status.nodeEligible;
+  body.healthy = status.healthy;
+  const families = Object.entries(status.families);
   if (families.length > 0) {
     body.status = Object.fromEntries(
       families.map((
@@ -80,7 +80,7 @@ export function healthBody(s: ProxyHealthStatus, withNode: boolean, ok: boolean)
       ) => [f, { lastUpdated: formatGoTime(h.lastUpdated), healthy: h.healthy }]),
     );
   }
-  if (withNode) body.quarantinedServices = s.quarantinedServices;
+  if (withNode) body.quarantinedServices = status.quarantinedServices;
   return JSON.stringify(body);
 }
 

@@ -17,7 +17,12 @@
  * Install it once, first thing in `main`, before any server starts:
  *
  * ```ts
- * const uninstall = installProcessGuards(logger);
+ * import { installProcessGuards } from "./process_guards.ts";
+ * import { Logger } from "../log/logger.ts";
+ *
+ * const guards = installProcessGuards(new Logger());
+ * // ... servers, sources, syncs ...
+ * guards.uninstall(); // Deno's default (print and exit) returns
  * ```
  *
  * @module

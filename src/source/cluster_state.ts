@@ -31,14 +31,46 @@ export interface ObjectChange {
 /** Called for every change. */
 export type ChangeListener = (change: ObjectChange) => void;
 
-/** `namespace/name`, or `name` for cluster-scoped objects. */
+/**
+ * `namespace/name`, or `name` for cluster-scoped objects.
+ *
+ * @example Namespaced objects are keyed `namespace/name`, others by name
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { objectKey } from "./cluster_state.ts";
+ *
+ * const dns = { metadata: { namespace: "kube-system", name: "kube-dns" } };
+ * assert.equal(objectKey(dns), "kube-system/kube-dns");
+ * assert.equal(objectKey({ metadata: { name: "worker-0" } }), "worker-0");
+ * ```
+ */
 export function objectKey(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? "";
   return ns ? `${ns}/${name}` : name;
 }
 
-/** Latest objects by kind and key, with change notification. */
+/**
+ * Latest objects by kind and key, with change notification.
+ *
+ * @example Hold objects by kind and key, and hear of every change
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ClusterState, type ObjectChange } from "./cluster_state.ts";
+ *
+ * const state = new ClusterState();
+ * const changes: ObjectChange[] = [];
+ * const off = state.onChange((c) => changes.push(c));
+ * state.upsert("Service", { metadata: { namespace: "default", name: "web" } });
+ * state.remove("Service", "default/web");
+ * off();
+ * assert.deepEqual(changes.map((c) => [c.key, c.current !== undefined]), [
+ *   ["default/web", true],
+ *   ["default/web", false],
+ * ]);
+ * assert.equal(state.upsert("Service", { metadata: { name: 42 } } as never), false);
+ * ```
+ */
 export class ClusterState {
   #objects = new Map<ObjectKind, Map<string, KubeObject>>(
     OBJECT_KINDS.map((k) => [k, new Map()]),

@@ -88,12 +88,12 @@ export function describeObject(obj: unknown): string {
 }
 
 /** A value's type and a short excerpt, for messages (never more than 40 characters of it). */
-export function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `array of ${v.length}`;
-  if (typeof v === "object") return "object";
-  if (typeof v === "string") {
-    return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `array of ${value.length}`;
+  if (typeof value === "object") return "object";
+  if (typeof value === "string") {
+    return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   }
-  return `${typeof v} ${String(v).slice(0, 40)}`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
 }

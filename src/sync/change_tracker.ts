@@ -84,14 +84,14 @@ export class ChangeTracker {
   }
 
   /** Puts work back (after a failed sync), merging with what arrived meanwhile. */
-  restore(p: PendingChanges): void {
-    for (const s of p.services) this.#pending.services.add(s);
-    this.#pending.nodeChanged ||= p.nodeChanged;
-    this.#pending.serviceCidrsChanged ||= p.serviceCidrsChanged;
-    this.#pending.triggerTimes.push(...p.triggerTimes);
-    if (p.oldestChangeAt !== undefined) {
+  restore(pending: PendingChanges): void {
+    for (const s of pending.services) this.#pending.services.add(s);
+    this.#pending.nodeChanged ||= pending.nodeChanged;
+    this.#pending.serviceCidrsChanged ||= pending.serviceCidrsChanged;
+    this.#pending.triggerTimes.push(...pending.triggerTimes);
+    if (pending.oldestChangeAt !== undefined) {
       this.#pending.oldestChangeAt = Math.min(
-        p.oldestChangeAt,
+        pending.oldestChangeAt,
         this.#pending.oldestChangeAt ?? Infinity,
       );
     }

@@ -37,9 +37,15 @@ export interface DriftDetection {
 }
 
 /** Starts drift detection (see the module doc). */
-export function startDriftDetection(o: DriftDetectionOptions): DriftDetection {
-  if (o.pollPeriodMs <= 0) return { runner: o.runner, mode: "off", stop: () => Promise.resolve() };
-  const tables = [`ip ${o.table}`, `ip6 ${o.table}`];
+export function startDriftDetection(options: DriftDetectionOptions): DriftDetection {
+  if (options.pollPeriodMs <= 0) {
+    return {
+      runner: options.runner,
+      mode: "off",
+      stop: () => Promise.resolve(),
+    };
+  }
+  const tables = [`ip ${options.table}`, `ip6 ${options.table}`];
   let pending = false;
   const drift = (what: string) => {
     // One restore per burst: the events of one outside command arrive together.
@@ -47,7 +53,7 @@ export function startDriftDetection(o: DriftDetectionOptions): DriftDetection {
     pending = true;
     queueMicrotask(() => {
       pending = false;
-      o.onDrift(what);
+      options.onDrift(what);
     });
   };
   try {
@@ -60,27 +66,31 @@ export function startDriftDetection(o: DriftDetectionOptions): DriftDetection {
           }${t.pid ? ` (${t.pid})` : ""}`,
         ),
       onLost: () => drift("nftables notifications were lost"),
-      onError: (e) => o.logger.error("nftables monitor stopped", { error: e.message }),
+      onError: (e) => options.logger.error("nftables monitor stopped", { error: e.message }),
     });
     monitor.start();
     return {
-      runner: new MonitoredRunner(o.runner, monitor),
+      runner: new MonitoredRunner(options.runner, monitor),
       mode: "events",
       stop: () => monitor.stop(),
     };
   } catch (e) {
-    o.logger.warn("Cannot watch nftables events; polling for drift instead", {
+    options.logger.warn("Cannot watch nftables events; polling for drift instead", {
       error: (e as Error).message,
-      periodMs: o.pollPeriodMs,
+      periodMs: options.pollPeriodMs,
     });
   }
-  const checker = new DriftChecker({ runner: o.runner, table: o.table, baseChains: o.baseChains });
+  const checker = new DriftChecker({
+    runner: options.runner,
+    table: options.table,
+    baseChains: options.baseChains,
+  });
   const timer = setInterval(async () => {
     const missing = await checker.check().catch(() => undefined);
     if (missing && missing.length > 0) drift(missing.join(", "));
-  }, o.pollPeriodMs);
+  }, options.pollPeriodMs);
   return {
-    runner: o.runner,
+    runner: options.runner,
     mode: "polling",
     stop: () => {
       clearInterval(timer);

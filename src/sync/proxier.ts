@@ -71,7 +71,48 @@ export const DEFAULT_MAX_SERVICE_ELEMENTS = 50_000;
 /** Why a Service is not programmed, beyond invalid fields. */
 export type SkipReason = "too-large" | "failed" | "quarantined";
 
-/** Keeps the kernel's ruleset in line with the cluster state. */
+/**
+ * Keeps the kernel's ruleset in line with the cluster state.
+ *
+ * @example Sync a cluster state into an in-memory ruleset: full first, then only what changed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Proxier } from "./proxier.ts";
+ * import { ClusterState } from "../source/cluster_state.ts";
+ * import { FakeNftRunner } from "../nft/fake_nft_runner.ts";
+ * import { silentLogger } from "../log/logger.ts";
+ *
+ * const state = new ClusterState();
+ * const service = (port: number) => ({
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { clusterIP: "10.96.0.10", ports: [{ name: "http", port }] },
+ * });
+ * state.upsert("Service", service(80));
+ * const runner = new FakeNftRunner(); // ExecNftRunner or LibNftablesRunner on a node (root)
+ * const proxier = new Proxier({
+ *   state,
+ *   runner,
+ *   logger: silentLogger,
+ *   settings: {
+ *     nodeName: "worker-0",
+ *     masqueradeBit: 14,
+ *     masqueradeAll: false,
+ *     detectLocalMode: "ClusterCIDR",
+ *     clusterCIDRs: [],
+ *     bridgeInterface: "",
+ *     interfaceNamePrefix: "",
+ *     nodePortAddresses: "primary",
+ *     serviceCIDRs: [],
+ *   },
+ * });
+ * assert.equal((await proxier.sync()).kind, "full");
+ * state.upsert("Service", service(8080));
+ * const partial = await proxier.sync();
+ * assert.equal(partial.kind, "partial");
+ * assert.match(runner.dump(), /10\.96\.0\.10 \. tcp \. 8080/);
+ * proxier.tracker.close();
+ * ```
+ */
 export class Proxier {
   readonly tracker: ChangeTracker;
   #state: ClusterState;
@@ -97,16 +138,16 @@ export class Proxier {
   /** Quarantined Services, with the resourceVersion the kernel rejected. */
   #quarantine = new Map<string, string>();
 
-  constructor(o: ProxierOptions) {
-    this.#state = o.state;
-    this.#settings = o.settings;
-    this.#runner = o.runner;
-    this.#log = o.logger;
-    this.#now = o.now ?? Date.now;
-    this.#limit = o.settings.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
-    this.#adopt = o.adoptTables ?? true;
+  constructor(options: ProxierOptions) {
+    this.#state = options.state;
+    this.#settings = options.settings;
+    this.#runner = options.runner;
+    this.#log = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#limit = options.settings.maxServiceElements ?? DEFAULT_MAX_SERVICE_ELEMENTS;
+    this.#adopt = options.adoptTables ?? true;
     this.#relist = this.#adopt;
-    this.tracker = new ChangeTracker(o.state, o.settings.nodeName, this.#now);
+    this.tracker = new ChangeTracker(options.state, options.settings.nodeName, this.#now);
   }
 
   /** The current plan (after at least one prepare). */

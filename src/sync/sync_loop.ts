@@ -13,7 +13,7 @@
 import type { SyncResult } from "./proxier.ts";
 import type { Logger } from "../log/logger.ts";
 import { NftError } from "../nft/nft_runner.ts";
-import { Backoff } from "../source/apiserver/backoff.ts";
+import { Backoff } from "../util/backoff.ts";
 import { type Clock, systemClock, type TimerId } from "./clock.ts";
 
 /** What the loop drives (a {@linkcode Proxier}, or a stand-in in tests). */
@@ -58,9 +58,58 @@ export interface SyncLoopOptions {
   onFailed?: (error: Error) => void;
 }
 
-/** Schedules and runs syncs. */
+/**
+ * Schedules and runs syncs.
+ *
+ * @example Drive a syncer: the first sync at once, later ones on changes, spaced by minSyncPeriod
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Syncer, SyncLoop } from "./sync_loop.ts";
+ * import type { PendingChanges } from "./change_tracker.ts";
+ * import { silentLogger } from "../log/logger.ts";
+ *
+ * let syncs = 0;
+ * let notify = () => {};
+ * const syncer: Syncer = {
+ *   sync: () => {
+ *     syncs++;
+ *     const pending: PendingChanges = {
+ *       services: new Set(),
+ *       nodeChanged: false,
+ *       serviceCidrsChanged: false,
+ *       serviceChanges: 0,
+ *       endpointChanges: 0,
+ *       triggerTimes: [],
+ *     };
+ *     return Promise.resolve({
+ *       kind: syncs === 1 ? "full" : "partial",
+ *       durationMs: 1,
+ *       applyMs: 1,
+ *       operations: 1,
+ *       services: 0,
+ *       pending,
+ *     });
+ *   },
+ *   collectGarbage: () => Promise.resolve(undefined),
+ *   hasGarbage: false,
+ *   hasPending: false,
+ *   requestFull: () => {},
+ *   onPending: (cb) => {
+ *     notify = cb;
+ *     return () => {};
+ *   },
+ * };
+ * const loop = new SyncLoop({ syncer, logger: silentLogger, minSyncPeriodMs: 0 });
+ * loop.start();
+ * await loop.whenIdle();
+ * notify(); // a change was queued
+ * await loop.whenIdle();
+ * loop.stop();
+ * assert.equal(syncs, 2);
+ * ```
+ */
 export class SyncLoop {
-  #o: Required<Omit<SyncLoopOptions, "onQueued" | "onSynced" | "onFailed">> & SyncLoopOptions;
+  #options: Required<Omit<SyncLoopOptions, "onQueued" | "onSynced" | "onFailed">> & SyncLoopOptions;
   #clock: Clock;
   #backoff: Backoff;
   #timer?: TimerId;
@@ -77,7 +126,7 @@ export class SyncLoop {
   #unsubscribe: () => void;
 
   constructor(options: SyncLoopOptions) {
-    this.#o = {
+    this.#options = {
       minSyncPeriodMs: 1000,
       syncPeriodMs: 30_000,
       fullSyncPeriodMs: 3_600_000,
@@ -88,19 +137,19 @@ export class SyncLoop {
       ...options,
     };
     for (const k of ["minSyncPeriodMs", "garbageDelayMs"] as const) {
-      if (!(this.#o[k] >= 0)) throw new RangeError(`Cannot sync: '${k}' must be >= 0`);
+      if (!(this.#options[k] >= 0)) throw new RangeError(`Cannot sync: '${k}' must be >= 0`);
     }
     for (const k of ["syncPeriodMs", "fullSyncPeriodMs", "retryBaseMs"] as const) {
-      if (!(this.#o[k] > 0)) throw new RangeError(`Cannot sync: '${k}' must be > 0`);
+      if (!(this.#options[k] > 0)) throw new RangeError(`Cannot sync: '${k}' must be > 0`);
     }
-    this.#clock = this.#o.clock;
+    this.#clock = this.#options.clock;
     this.#backoff = new Backoff({
-      initialMs: this.#o.retryBaseMs,
-      maxMs: Math.max(this.#o.retryBaseMs, this.#o.retryMaxMs),
+      initialMs: this.#options.retryBaseMs,
+      maxMs: Math.max(this.#options.retryBaseMs, this.#options.retryMaxMs),
       jitter: 0,
     });
     this.#unsubscribe = options.syncer.onPending(() => {
-      this.#o.onQueued?.(this.#clock.now());
+      this.#options.onQueued?.(this.#clock.now());
       this.request();
     });
   }
@@ -110,11 +159,11 @@ export class SyncLoop {
     this.#started = true;
     this.#lastFull = this.#clock.now();
     this.#periodic = this.#clock.setInterval(() => {
-      if (this.#clock.now() - this.#lastFull >= this.#o.fullSyncPeriodMs) {
-        this.#o.syncer.requestFull();
+      if (this.#clock.now() - this.#lastFull >= this.#options.fullSyncPeriodMs) {
+        this.#options.syncer.requestFull();
       }
       this.request();
-    }, this.#o.syncPeriodMs);
+    }, this.#options.syncPeriodMs);
     this.request(0);
   }
 
@@ -127,7 +176,7 @@ export class SyncLoop {
     }
     if (this.#timer !== undefined && delayMs === undefined) return;
     const wait = delayMs ??
-      Math.max(0, this.#lastStart + this.#o.minSyncPeriodMs - this.#clock.now());
+      Math.max(0, this.#lastStart + this.#options.minSyncPeriodMs - this.#clock.now());
     this.#clock.clearTimeout(this.#timer);
     this.#timer = this.#clock.setTimeout(() => this.#run(), wait);
   }
@@ -158,7 +207,7 @@ export class SyncLoop {
     this.#lastStart = this.#clock.now();
     let retryIn: number | undefined;
     try {
-      const r = await this.#o.syncer.sync();
+      const r = await this.#options.syncer.sync();
       this.#succeeded(r);
     } catch (e) {
       retryIn = this.#failed(e as Error);
@@ -172,11 +221,11 @@ export class SyncLoop {
   async #collect(): Promise<void> {
     this.#gcTimer = undefined;
     if (this.#stopped || this.#running || this.#timer !== undefined) return;
-    if (this.#o.syncer.hasPending) return this.request();
+    if (this.#options.syncer.hasPending) return this.request();
     this.#running = true;
     let retryIn: number | undefined;
     try {
-      const r = await this.#o.syncer.collectGarbage();
+      const r = await this.#options.syncer.collectGarbage();
       if (r) this.#succeeded(r);
     } catch (e) {
       retryIn = this.#failed(e as Error);
@@ -191,7 +240,7 @@ export class SyncLoop {
     this.#backoff.reset();
     if (r.kind === "full") this.#lastFull = this.#clock.now();
     if (r.kind !== "none") {
-      this.#o.logger.v(2).info("Synced nftables rules", {
+      this.#options.logger.v(2).info("Synced nftables rules", {
         kind: r.kind,
         durationMs: Math.round(r.durationMs * 10) / 10,
         operations: r.operations,
@@ -199,15 +248,17 @@ export class SyncLoop {
       });
     }
     try {
-      this.#o.onSynced?.(r);
+      this.#options.onSynced?.(r);
     } catch (e) {
       // What happens after a sync (metrics, health servers) must not turn it into a failure.
-      this.#o.logger.error("After-sync work failed", { error: (e as Error)?.message ?? String(e) });
+      this.#options.logger.error("After-sync work failed", {
+        error: (e as Error)?.message ?? String(e),
+      });
     }
   }
 
   #failed(err: Error): number {
-    const log = this.#o.logger;
+    const log = this.#options.logger;
     this.#failures++;
     log.error("Failed to sync nftables rules; will retry with a full sync", {
       error: err.message,
@@ -219,7 +270,7 @@ export class SyncLoop {
         log.v(4).info("Failing script line", { line: n, text: line });
       }
     }
-    this.#o.onFailed?.(err);
+    this.#options.onFailed?.(err);
     return this.#backoff.next();
   }
 
@@ -227,9 +278,9 @@ export class SyncLoop {
     // Stopped meanwhile: nothing more will run, so whoever waits for idleness may go on.
     if (this.#stopped) return this.#flushIdle();
     if (retryIn !== undefined) return this.request(retryIn);
-    if (this.#again || this.#o.syncer.hasPending) return this.request();
-    if (this.#o.syncer.hasGarbage && this.#gcTimer === undefined) {
-      this.#gcTimer = this.#clock.setTimeout(() => this.#collect(), this.#o.garbageDelayMs);
+    if (this.#again || this.#options.syncer.hasPending) return this.request();
+    if (this.#options.syncer.hasGarbage && this.#gcTimer === undefined) {
+      this.#gcTimer = this.#clock.setTimeout(() => this.#collect(), this.#options.garbageDelayMs);
     }
     this.#flushIdle();
   }

@@ -73,8 +73,11 @@ async function run(argv: string[], stdin?: string): Promise<string> {
 }
 
 /** Cleans one flavour. */
-async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise<FlavourResult> {
-  const pre = o.commandPrefix ?? [];
+async function cleanFlavour(
+  flavour: string,
+  options: IptablesCleanupOptions,
+): Promise<FlavourResult> {
+  const pre = options.commandPrefix ?? [];
   const result: FlavourResult = {
     flavour,
     status: "clean",
@@ -87,7 +90,7 @@ async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise
     result.kept = plan.kept;
     if (plan.restore === "") return result;
     await run(
-      [...pre, `${flavour}-restore`, "--noflush", "-w", String(o.lockWaitSeconds ?? 5)],
+      [...pre, `${flavour}-restore`, "--noflush", "-w", String(options.lockWaitSeconds ?? 5)],
       plan.restore,
     );
     result.status = "removed";
@@ -105,32 +108,37 @@ async function cleanFlavour(flavour: string, o: IptablesCleanupOptions): Promise
 }
 
 /** Removes kube-proxy's iptables chains and jumps in every installed flavour. Never throws. */
-export async function removeIptablesLeftovers(o: IptablesCleanupOptions): Promise<FlavourResult[]> {
+export async function removeIptablesLeftovers(
+  options: IptablesCleanupOptions,
+): Promise<FlavourResult[]> {
   const results: FlavourResult[] = [];
-  for (const flavour of o.flavours ?? IPTABLES_FLAVOURS) {
-    const r = await cleanFlavour(flavour, o);
+  for (const flavour of options.flavours ?? IPTABLES_FLAVOURS) {
+    const r = await cleanFlavour(flavour, options);
     results.push(r);
     if (r.status === "missing") {
-      o.logger.v(2).info("No iptables leftovers check: binary not installed", { flavour });
+      options.logger.v(2).info("No iptables leftovers check: binary not installed", { flavour });
     } else if (r.status === "not-permitted") {
-      o.logger.warn("Cannot check for upstream kube-proxy's iptables rules: not allowed to run", {
-        command: `${flavour}-save`,
-        hint: "add it to --allow-run",
-      });
+      options.logger.warn(
+        "Cannot check for upstream kube-proxy's iptables rules: not allowed to run",
+        {
+          command: `${flavour}-save`,
+          hint: "add it to --allow-run",
+        },
+      );
     } else if (r.status === "failed") {
-      o.logger.error("Failed to remove upstream kube-proxy's iptables rules", {
+      options.logger.error("Failed to remove upstream kube-proxy's iptables rules", {
         flavour,
         error: r.error,
       });
     } else if (r.status === "removed") {
-      o.logger.info("Removed upstream kube-proxy's iptables rules", {
+      options.logger.info("Removed upstream kube-proxy's iptables rules", {
         flavour,
         chains: r.removedChains.length,
         jumps: r.removedJumps,
       });
     }
     if (r.kept.length > 0) {
-      o.logger.warn("Kept kube-proxy iptables chains that other rules still use", {
+      options.logger.warn("Kept kube-proxy iptables chains that other rules still use", {
         flavour,
         chains: r.kept.join(", "),
       });

@@ -29,11 +29,11 @@ export class TakeoverNftRunner implements NftRunner {
   #onTakenOver?: () => void;
   #done = false;
 
-  constructor(o: TakeoverNftRunnerOptions) {
-    this.#inner = o.inner;
-    this.#log = o.logger;
-    this.#own = o.ownTable;
-    this.#onTakenOver = o.onTakenOver;
+  constructor(options: TakeoverNftRunnerOptions) {
+    this.#inner = options.inner;
+    this.#log = options.logger;
+    this.#own = options.ownTable;
+    this.#onTakenOver = options.onTakenOver;
   }
 
   /** Whether the takeover transaction has been applied. */

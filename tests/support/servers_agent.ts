@@ -18,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { Logger } from "../../src/log/logger.ts";
-import { parseBindAddress } from "../../src/servers/bind_address.ts";
+import { parseHostPort } from "../../src/config/host_port.ts";
 import { startHealthzServer } from "../../src/servers/healthz_server.ts";
 import {
   HealthCheckNodePorts,
@@ -35,8 +35,8 @@ const logger = new Logger({ verbosity: 2 });
 installProcessGuards(logger);
 const health = new ProxyHealth({ healthTimeoutMs: 60_000 });
 health.synced();
-const bind = parseBindAddress(values.healthz ?? "0.0.0.0:10256")!;
-const healthz = startHealthzServer({ ...bind, health, logger });
+const bind = parseHostPort(values.healthz ?? "0.0.0.0:10256");
+const healthz = startHealthzServer({ hostname: bind.hostname, port: bind.port, health, logger });
 const checks = new HealthCheckNodePorts({
   addresses: (values.addresses ?? "0.0.0.0").split(","),
   proxyHealthy: () => health.isHealthy(),

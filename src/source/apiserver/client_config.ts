@@ -148,6 +148,36 @@ function loadKubeConfig(
  * service account is used.
  *
  * @throws {KubeConfigError} naming the file and field that cannot be used.
+ *
+ * @example Read the server and credentials of a kubeconfig
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadClientConfig } from "./client_config.ts";
+ *
+ * const file = await Deno.makeTempFile();
+ * try {
+ *   await Deno.writeTextFile(
+ *     file,
+ *     `apiVersion: v1
+ * kind: Config
+ * clusters:
+ * - name: c
+ *   cluster: {server: "https://192.168.1.10:6443", insecure-skip-tls-verify: true}
+ * users: [{name: kube-proxy, user: {token: "abc123"}}]
+ * contexts: [{name: c, context: {cluster: c, user: kube-proxy}}]
+ * current-context: c
+ * `,
+ *   );
+ *   const config = loadClientConfig({ kubeconfigPath: file });
+ *   assert.equal(config.server, "https://192.168.1.10:6443");
+ *   assert.equal(config.token, "abc123");
+ *   // --master alone: no kubeconfig, no credentials.
+ *   const master = loadClientConfig({ master: "http://127.0.0.1:8080" });
+ *   assert.equal(master.server, "http://127.0.0.1:8080");
+ * } finally {
+ *   await Deno.remove(file);
+ * }
+ * ```
  */
 export function loadClientConfig(opts: LoadClientConfigOptions = {}): ClientConfig {
   if (!opts.kubeconfigPath && opts.master) {

@@ -24,22 +24,22 @@ interface YamlExceptionLike {
  * phrases, some followed by a name from the file (`unidentified alias "x"`,
  * `unknown tag !<x>`, `tag name is malformed: x`); keep the phrase only.
  */
-export function safeReason(e: unknown): string {
-  const err = e as YamlExceptionLike;
+export function safeReason(error: unknown): string {
+  const err = error as YamlExceptionLike;
   const raw = typeof err?.reason === "string" ? err.reason : "";
   const phrase = raw.split(/["'`]|!<|: |\n/)[0].trim();
   return /^[a-z][\w\s,;.()-]*$/i.test(phrase) ? phrase : "invalid YAML";
 }
 
 /** The 1-based line of a js-yaml exception, if it has one. */
-export function yamlErrorLine(e: unknown): number | undefined {
-  const line = (e as YamlExceptionLike)?.mark?.line;
+export function yamlErrorLine(error: unknown): number | undefined {
+  const line = (error as YamlExceptionLike)?.mark?.line;
   return typeof line === "number" ? line + 1 : undefined;
 }
 
 /** Whether `e` is a YAML syntax error (from js-yaml 4 or client-node's js-yaml). */
-export function isYamlError(e: unknown): boolean {
-  return (e as YamlExceptionLike)?.name === "YAMLException";
+export function isYamlError(error: unknown): boolean {
+  return (error as YamlExceptionLike)?.name === "YAMLException";
 }
 
 /**

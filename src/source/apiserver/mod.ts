@@ -22,4 +22,3 @@ export {
 export { ApiStatusError, KubeConfigError, WatchDecodeError, WatchStalledError } from "./errors.ts";
 export { Reflector, type ReflectorOptions, type ReflectorStatus } from "./reflector.ts";
 export { ApiClient } from "./api_client.ts";
-export { Backoff, type BackoffOptions } from "../../util/backoff.ts";

@@ -69,7 +69,7 @@ const STOP_WAIT_MS = 2000;
  * the others are applied.
  */
 export class Reflector {
-  readonly #o: ReflectorOptions;
+  readonly #options: ReflectorOptions;
   readonly #backoff: Backoff;
   readonly #status: ReflectorStatus;
   #rv?: string;
@@ -89,7 +89,7 @@ export class Reflector {
     if (t !== undefined && !(t >= 1)) {
       throw new RangeError("Reflector: 'watchTimeoutSeconds' must be >= 1");
     }
-    this.#o = options;
+    this.#options = options;
     this.#backoff = new Backoff(options.backoff);
     this.#status = {
       kind: options.kind,
@@ -127,13 +127,13 @@ export class Reflector {
   }
 
   async #loop(): Promise<void> {
-    const log = this.#o.logger;
+    const log = this.#options.logger;
     let gones = 0;
     while (!this.#stopped) {
       try {
         if (this.#rv === undefined) await this.#list();
         if (!this.#status.served) {
-          await this.#sleep(this.#o.absentRecheckMs ?? 300_000);
+          await this.#sleep(this.#options.absentRecheckMs ?? 300_000);
           this.#rv = undefined;
           continue;
         }
@@ -146,7 +146,7 @@ export class Reflector {
         this.#status.connected = false;
         if (e instanceof ApiStatusError && e.isGone) {
           log.v(2).info("Watch expired, relisting", {
-            kind: this.#o.kind,
+            kind: this.#options.kind,
             resourceVersion: this.#rv,
           });
           this.#rv = undefined;
@@ -157,7 +157,7 @@ export class Reflector {
         this.#status.lastErrorAt = new Date();
         const delay = this.#backoff.next();
         log.warn("API server list/watch failed; retrying", {
-          kind: this.#o.kind,
+          kind: this.#options.kind,
           err: this.#status.lastError,
           retryInMs: delay,
         });
@@ -168,7 +168,7 @@ export class Reflector {
   }
 
   async #list(): Promise<void> {
-    const o = this.#o;
+    const o = this.#options;
     this.#abort = new AbortController();
     let result: ListResult | "absent";
     try {
@@ -212,7 +212,7 @@ export class Reflector {
 
   /** Runs one watch; returns the number of events seen when the stream ends cleanly. */
   async #watch(): Promise<number> {
-    const o = this.#o;
+    const o = this.#options;
     const timeout = o.watchTimeoutSeconds ?? Math.floor(300 * (1 + Math.random()));
     const abort = this.#abort = new AbortController();
     const deadline = setTimeout(
@@ -258,8 +258,8 @@ export class Reflector {
   /** Logs an object or event left out because of its shape. */
   #skipped(why: string): void {
     this.#status.skipped++;
-    this.#o.logger.warn("Skipping a malformed object from the API server", {
-      kind: this.#o.kind,
+    this.#options.logger.warn("Skipping a malformed object from the API server", {
+      kind: this.#options.kind,
       object: why,
     });
   }

@@ -82,6 +82,26 @@ export function watchedKinds(nodeName: string): WatchedKind[] {
  *
  * @throws {KubeConfigError} when the configuration cannot be used.
  * @throws {TypeError} when `nodeName` is empty.
+ *
+ * @example Follow the cluster for this node (needs an API server: not run here)
+ * ```ts
+ * import { ClusterState } from "../cluster_state.ts";
+ * import { Logger } from "../../log/logger.ts";
+ * import { startApiServerSource } from "./source.ts";
+ *
+ * async function follow(kubeconfigPath: string): Promise<ClusterState> {
+ *   const state = new ClusterState();
+ *   const source = startApiServerSource({
+ *     kubeconfigPath,
+ *     nodeName: "worker-0",
+ *     state,
+ *     logger: new Logger({ verbosity: 2 }),
+ *   });
+ *   await source.synced; // every kind listed once; watches keep the state current
+ *   console.log(source.status().kinds.Service.resourceVersion);
+ *   return state;
+ * }
+ * ```
  */
 export function startApiServerSource(options: ApiServerSourceOptions): ApiServerSource {
   if (typeof options.nodeName !== "string" || options.nodeName.trim() === "") {

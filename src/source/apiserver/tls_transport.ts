@@ -120,7 +120,8 @@ export class TlsTransport {
     if (url.protocol !== "https:") {
       return Promise.reject(new TypeError(`TlsTransport: not an https URL: ${url.origin}`));
     }
-    signal?.throwIfAborted();
+    // Reject, never throw: callers see every failure the same way, as with fetch.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Response>((resolve, reject) => {
       const req = https.request(url, {
         method: "GET",

@@ -114,6 +114,37 @@ function count(parts: Part[]): { objects: number; ignored: number } {
  * content are left alone (no change is emitted for them).
  *
  * @throws {ManifestError} naming the file (and line) that cannot be read or parsed.
+ *
+ * @example Load a file as `kubectl get -o yaml` writes it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ClusterState } from "../cluster_state.ts";
+ * import { loadManifestsInto } from "./manifest_source.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await Deno.writeTextFile(
+ *     `${dir}/web.yaml`,
+ *     `apiVersion: v1
+ * kind: List
+ * items:
+ * - apiVersion: v1
+ *   kind: Service
+ *   metadata: {name: web, namespace: default}
+ *   spec: {clusterIP: 10.96.0.10, ports: [{port: 80}]}
+ * - apiVersion: v1
+ *   kind: ConfigMap
+ *   metadata: {name: settings, namespace: default}
+ * `,
+ *   );
+ *   const state = new ClusterState();
+ *   const summary = await loadManifestsInto(dir, state);
+ *   assert.deepEqual([...state.objects("Service").keys()], ["default/web"]);
+ *   assert.equal(summary.ignored, 1, "not a kind the proxy reads");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
  */
 export async function loadManifestsInto(
   path: string,
@@ -142,6 +173,29 @@ function applyResults(state: ClusterState, results: FileResult[], logger: Logger
  * (write a new one, rename it over) are followed too.
  *
  * @throws {ManifestError} when the first load fails.
+ *
+ * @example Follow a directory of manifests
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ClusterState } from "../cluster_state.ts";
+ * import { silentLogger } from "../../log/logger.ts";
+ * import { startManifestSource } from "./manifest_source.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const node = (name: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}}\n`;
+ * await Deno.writeTextFile(`${dir}/node.yaml`, node("worker-0"));
+ * const state = new ClusterState();
+ * const source = await startManifestSource(dir, state, silentLogger);
+ * try {
+ *   assert.ok(state.get("Node", "worker-0"));
+ *   await Deno.writeTextFile(`${dir}/node.yaml`, node("worker-1"));
+ *   await source.reload(); // a change is also picked up by itself, after a short debounce
+ *   assert.deepEqual([...state.objects("Node").keys()], ["worker-1"]);
+ * } finally {
+ *   source.stop();
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
  */
 export async function startManifestSource(
   path: string,

@@ -185,7 +185,25 @@ export async function readManifestFile(file: string): Promise<string> {
   }
 }
 
-/** Reads every object under `path` (no caching; see ManifestCache for re-reads). */
+/**
+ * Reads every object under `path` (no caching; see ManifestCache for re-reads).
+ *
+ * @example Read the objects of a file, by kind, without a cluster state
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readManifests } from "./read_manifests.ts";
+ *
+ * const file = await Deno.makeTempFile({ suffix: ".yaml" });
+ * try {
+ *   await Deno.writeTextFile(file, "apiVersion: v1\nkind: Node\nmetadata: {name: worker-0}\n");
+ *   const objects = await readManifests(file);
+ *   assert.equal(objects.byKind.get("Node")?.[0].metadata?.name, "worker-0");
+ *   assert.deepEqual(objects.files, [file]);
+ * } finally {
+ *   await Deno.remove(file);
+ * }
+ * ```
+ */
 export async function readManifests(path: string): Promise<ManifestObjects> {
   const out = emptyManifestObjects();
   out.files = await manifestFiles(path);
