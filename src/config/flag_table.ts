@@ -341,7 +341,8 @@ export const FLAGS: Record<string, FlagSpec> = {
     scope: "always",
     value: "DURATION",
     group: "extension",
-    help: "How often to check that the tables are intact. Default 30s; 0 disables.",
+    help:
+      "How often to list the tables to find changes made by other software, when nftables events cannot be watched. Default 30s; 0 disables drift detection.",
   },
   "service-cidrs": {
     kind: "list",
