@@ -11,6 +11,7 @@
  * @module
  */
 
+import { ipFromBytes } from "../model/ip.ts";
 import type { ConntrackFlow, FlowFamily, FlowTuple } from "./flow.ts";
 
 /** Netlink and ctnetlink constants used here. */
@@ -212,24 +213,7 @@ function attrs(view: DataView, start: number, end: number): Map<number, [number,
 }
 
 function ipText(bytes: Uint8Array): string {
-  if (bytes.length === 4) return bytes.join(".");
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
-  // RFC 5952: the longest run (>= 2) of zero groups becomes "::", the first one on ties.
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (g: number[]) => g.map((n) => n.toString(16)).join(":");
-  if (best < 0) return hex(groups);
-  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+  return ipFromBytes(bytes)?.text ?? "";
 }
 
 function readTuple(view: DataView, buf: Uint8Array, range: [number, number]) {

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { type CommandResult, runCommand } from "../host/run_command.ts";
 import { ConntrackError } from "./errors.ts";
 import type { ConntrackFlow, FlowFamily, FlowTuple } from "./flow.ts";
 import type { ConntrackTable, DeleteResult } from "./table.ts";
@@ -75,29 +76,20 @@ export class ExecConntrack implements ConntrackTable {
   }
 
   async #run(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> {
-    const [cmd, ...pre] = this.command;
-    let child: Deno.ChildProcess;
+    let out: CommandResult;
     try {
-      child = new Deno.Command(cmd, {
-        args: [...pre, ...args],
-        stdin: stdin === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      out = await runCommand([...this.command, ...args], stdin);
     } catch (cause) {
-      throw new ConntrackError(`cannot run ${cmd}: ${(cause as Error).message}`, { cause });
+      throw new ConntrackError(`cannot run ${this.command[0]}: ${(cause as Error).message}`, {
+        cause,
+      });
     }
-    if (stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(stdin)).finally(() => w.close().catch(() => {}));
-    }
-    const out = await child.output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr).trim();
     if (!out.success) {
-      throw new ConntrackError(`${cmd} ${args.join(" ")} failed (exit ${out.code}): ${stderr}`);
+      throw new ConntrackError(
+        `${this.command[0]} ${args.join(" ")} failed (exit ${out.code}): ${out.stderr}`,
+      );
     }
-    return { stdout, stderr };
+    return { stdout: out.stdout, stderr: out.stderr };
   }
 
   /** One `conntrack -L` of a family and protocol. */

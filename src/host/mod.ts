@@ -1,7 +1,7 @@
 /**
  * This host: kernel parameters (conntrack sysctls, applied as upstream does
  * at start and with `--init-only`), the one-proxy-per-node instance lock,
- * the interface addresses, and loading C libraries with a scoped
+ * the interface addresses, running helper programs, and loading C libraries with a scoped
  * `--allow-ffi`. Paths are injectable so that tests never touch the host.
  *
  * @module
@@ -26,6 +26,7 @@ export {
   type InstanceLockOptions,
 } from "./instance_lock.ts";
 export { interfaceAddresses } from "./interface_addresses.ts";
+export { type CommandResult, runCommand } from "./run_command.ts";
 export {
   isReadOnlyError,
   REAL_FILES,

@@ -111,6 +111,24 @@ function formatV6(b: Uint8Array): string {
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
 }
 
+/**
+ * The address of 4 or 16 network-order bytes (as netlink carries them), with
+ * its canonical text. Any other length is not an address.
+ *
+ * @example Read addresses from bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ipFromBytes } from "./ip.ts";
+ *
+ * assert.equal(ipFromBytes(new Uint8Array([10, 96, 0, 10]))?.text, "10.96.0.10");
+ * assert.equal(ipFromBytes(new Uint8Array(16))?.text, "::");
+ * assert.equal(ipFromBytes(new Uint8Array(5)), undefined);
+ * ```
+ */
+export function ipFromBytes(bytes: Uint8Array): IpAddr | undefined {
+  return bytes.length === 4 || bytes.length === 16 ? fromBytes(bytes.slice()) : undefined;
+}
+
 function fromBytes(bytes: Uint8Array): IpAddr {
   if (bytes.length === 4) {
     return { family: 4, bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };

@@ -46,6 +46,7 @@ export {
   cidrContains,
   type Family,
   type IpAddr,
+  ipFromBytes,
   IpParseError,
   parseCidr,
   parseIp,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type CommandResult, runCommand } from "../host/run_command.ts";
 import { failingLines, firstErrorLine, NftError, type NftRunner } from "./nft_runner.ts";
 
 /** Options of {@linkcode ExecNftRunner}. */
@@ -13,8 +14,6 @@ export interface ExecNftRunnerOptions {
   /** Command prefix, e.g. `["ip", "netns", "exec", "ns1", "nft"]`. @default ["nft"] */
   command?: string[];
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Runs the nft binary as a child process.
@@ -51,34 +50,18 @@ export class ExecNftRunner implements NftRunner {
   }
 
   async #exec(args: string[], stdin?: string): Promise<string> {
-    const [cmd, ...pre] = this.command;
-    let child: Deno.ChildProcess;
+    const cmd = this.command[0];
+    let out: CommandResult;
     try {
-      child = new Deno.Command(cmd, {
-        args: [...pre, ...args],
-        stdin: stdin === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      out = await runCommand([...this.command, ...args], stdin);
     } catch (e) {
       throw new NftError(`cannot run ${cmd}: ${(e as Error).message}`, "", new Map(), { cause: e });
     }
-    if (stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      try {
-        await w.write(new TextEncoder().encode(stdin));
-      } finally {
-        await w.close().catch(() => {});
-      }
-    }
-    const out = await child.output();
-    const stdout = decoder.decode(out.stdout);
-    if (out.success) return stdout;
-    const stderr = decoder.decode(out.stderr).trim();
-    const lines = stdin === undefined ? new Map<number, string>() : failingLines(stderr, stdin);
+    if (out.success) return out.stdout;
+    const lines = stdin === undefined ? new Map<number, string>() : failingLines(out.stderr, stdin);
     throw new NftError(
-      `nft ${args.join(" ")} failed (exit ${out.code}): ${firstErrorLine(stderr)}`,
-      stderr,
+      `nft ${args.join(" ")} failed (exit ${out.code}): ${firstErrorLine(out.stderr)}`,
+      out.stderr,
       lines,
     );
   }

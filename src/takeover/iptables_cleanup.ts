@@ -9,6 +9,7 @@
  * @module
  */
 
+import { type CommandResult, runCommand } from "../host/run_command.ts";
 import type { Logger } from "../log/logger.ts";
 import { planIptablesCleanup } from "./iptables_leftovers.ts";
 
@@ -45,14 +46,9 @@ class MissingBinary extends Error {}
 class NotPermitted extends Error {}
 
 async function run(argv: string[], stdin?: string): Promise<string> {
-  let child: Deno.ChildProcess;
+  let out: CommandResult;
   try {
-    child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      stdin: stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    out = await runCommand(argv, stdin);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new MissingBinary(argv[0], { cause: e });
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
@@ -60,16 +56,8 @@ async function run(argv: string[], stdin?: string): Promise<string> {
     }
     throw e;
   }
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin)).finally(() => w.close().catch(() => {}));
-  }
-  const out = await child.output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim();
-    throw new Error(`${argv.join(" ")} failed (exit ${out.code}): ${err}`);
-  }
-  return new TextDecoder().decode(out.stdout);
+  if (!out.success) throw new Error(`${argv.join(" ")} failed (exit ${out.code}): ${out.stderr}`);
+  return out.stdout;
 }
 
 /** Cleans one flavour. */

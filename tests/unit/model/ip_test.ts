@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   cidrContains,
+  ipFromBytes,
   IpParseError,
   parseCidr,
   parseIp,
@@ -161,4 +162,19 @@ Deno.test("model/ip.ts speaks of addresses only: the nft vocabulary lives in pla
   const ipModule = await import("../../../src/model/ip.ts");
   const nftWords = Object.keys(ipModule).filter((name) => /^nft/i.test(name));
   assert.deepEqual(nftWords, [], "nftAddrType/nftFamilyWord belong to src/plan/nft_vocabulary.ts");
+});
+
+Deno.test("ipFromBytes() reads 4 or 16 network-order bytes, canonically, and nothing else", () => {
+  assert.equal(ipFromBytes(new Uint8Array([192, 168, 0, 1]))?.text, "192.168.0.1");
+  const v6 = new Uint8Array(16);
+  v6.set([0xfd, 0x00], 0);
+  v6[15] = 0x0a;
+  assert.equal(ipFromBytes(v6)?.text, "fd00::a");
+  assert.equal(ipFromBytes(v6)?.family, 6);
+  assert.equal(ipFromBytes(new Uint8Array(0)), undefined);
+  assert.equal(ipFromBytes(new Uint8Array(15)), undefined);
+  const bytes = new Uint8Array([10, 0, 0, 1]);
+  const ip = ipFromBytes(bytes)!;
+  bytes[3] = 2;
+  assert.equal(ip.text, "10.0.0.1", "the address does not alias the caller's buffer");
 });
