@@ -3,7 +3,8 @@
  * nftables events is on) programs N Services in a fresh namespace. Then:
  *
  * - idle CPU: the proxy's user + system time over `idleSeconds` with nothing
- *   changing (from /proc/PID/stat), as a share of one core;
+ *   changing (from /proc/PID/stat), as a share of one core, after as long
+ *   again to settle;
  * - outside changes: `nft flush table ip kube-nft-proxy` and
  *   `nft delete table ip kube-nft-proxy`, `repeats` times each: the time from
  *   the command's exit to the proxy's drift warning (detected) and to the end
@@ -85,8 +86,10 @@ export async function benchDrift(
       ]);
       try {
         await proxy.waitFor((l) => isSynced(l, "full"), o.timeoutMs ?? 600_000);
-        // Let the start settle (garbage collection, V8's first idle work).
-        await new Promise((r) => setTimeout(r, 5000));
+        // Let the start settle first: for about a minute after the first sync, V8's memory
+        // reducer runs full garbage collections of the big heap the start left (measured: ~0.7 %
+        // of a core in the first minute, ~0.1 % afterwards). The target is the steady state.
+        await new Promise((r) => setTimeout(r, idleSeconds * 1000));
         const c0 = procCpuTicks(proxy.pid);
         await new Promise((r) => setTimeout(r, idleSeconds * 1000));
         const ticks = procCpuTicks(proxy.pid) - c0;

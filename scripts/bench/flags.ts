@@ -76,7 +76,7 @@ Flags:
   --render-runs N        (a) runs per size (default 5)
   --apply-runs N         (b) loads of our layout per size (default 3)
   --partial-services N   (c), (d), (g), (i) size (default 10000, or the largest --sizes)
-  --partial-reps N       (c) repetitions (default 50)
+  --partial-reps N       (c) repetitions (default 100)
   --latency-services N   (d) size (default like --partial-services)
   --latency-seconds S    (d) streaming time per run (default 60)
   --latency-rate R       (d) changes per second (default 50)
@@ -190,7 +190,7 @@ export function parseBenchFlags(argv: readonly string[]): BenchConfig | "help" {
     renderRuns: one("render-runs", smoke ? 3 : 5),
     applyRuns: one("apply-runs", smoke ? 1 : 3),
     partialServices,
-    partialReps: one("partial-reps", smoke ? 10 : 50),
+    partialReps: one("partial-reps", smoke ? 10 : 100),
     latencyServices: one("latency-services", partialServices),
     latencySeconds: one("latency-seconds", smoke ? 5 : 60),
     latencyRate: one("latency-rate", 50),

@@ -36,7 +36,13 @@ const RUNNERS: Record<Section, (r: BenchReport) => Promise<void>> = {
     r.apply = [];
     for (const n of r.config.sizes) {
       r.apply.push(
-        await benchApply(n, r.config.applyRuns, r.config.upstreamSizes.includes(n), log),
+        await benchApply(
+          n,
+          r.config.applyRuns,
+          r.config.upstreamSizes.includes(n),
+          log,
+          n === r.config.partialServices,
+        ),
       );
     }
   },

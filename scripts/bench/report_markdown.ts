@@ -128,6 +128,22 @@ export function renderMarkdown(r: BenchReport): string {
       ),
       "",
     );
+    for (const x of r.apply.filter((a) => a.breakdown)) {
+      L.push(
+        `Where the time goes at ${x.services} (the same script with parts left out):`,
+        "",
+        ...table(
+          ["script", "elements", "load ms", "user/sys ms"],
+          x.breakdown!.map((b) => [
+            b.part,
+            b.elements,
+            b.figures.wallMedianMs,
+            `${b.figures.userMedianMs}/${b.figures.sysMedianMs}`,
+          ]),
+        ),
+        "",
+      );
+    }
   }
   if (r.partial) {
     const p = r.partial;

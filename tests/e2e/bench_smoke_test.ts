@@ -33,7 +33,7 @@ function assertPartial(p: any, backends: string[]): void {
       assert.ok(x.ops[op].operations > 0, `${x.backend} ${op} should do nft operations`);
     }
     assert.ok(x.garbage.timeMs.n > 0, `${x.backend}: garbage should be collected`);
-    assert.equal(x.newCount.attempts, p.repetitions);
+    assert.equal(x.newCount.attempts, Math.min(5, p.repetitions));
   }
 }
 
