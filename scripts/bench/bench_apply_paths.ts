@@ -14,6 +14,10 @@
  * Service ("empty"): where a figure at N equals the empty-table figure, the
  * table's size costs nothing and what remains is the kernel's commit.
  *
+ * Adding an element whose verdict jumps to a chain is the one change whose
+ * cost grows with the table: the kernel validates the jumps of the whole
+ * table on commit. The last part reproduces that alone, on a bare verdict map.
+ *
  * @module
  */
 
@@ -49,10 +53,23 @@ export interface ApplyPathsSize {
   methods: Record<ApplyMethod, Record<ElementChange, Summary>>;
 }
 
+/**
+ * The minimal reproduction of what bounds an entry point's change: one
+ * element added to a bare verdict map of N elements, whose verdicts jump to a
+ * chain (`goto c`, as the proxy's `service-ips`) or not (`accept`).
+ */
+export interface VmapFloor {
+  elements: number;
+  verdict: "goto" | "accept";
+  /** Median of adding (then deleting) one element, libnftables, ms. */
+  addMedianMs: number;
+}
+
 /** Result of (g). */
 export interface ApplyPathsResult {
   runs: number;
   sizes: ApplyPathsSize[];
+  vmapFloor: VmapFloor[];
 }
 
 interface Args {
@@ -60,19 +77,76 @@ interface Args {
   runs: number;
 }
 
-/** Measures (g): `runs` of each change and method, at `services` and against a 1-Service table. */
-export async function benchApplyPaths(services: number, runs: number): Promise<ApplyPathsResult> {
+/**
+ * Measures (g): `runs` of each change and method, at `services` and against a
+ * 1-Service table; then the verdict-map reproduction at 0, `services` and
+ * each of `vmapSizes` elements.
+ */
+export async function benchApplyPaths(
+  services: number,
+  runs: number,
+  vmapSizes: number[] = [],
+): Promise<ApplyPathsResult> {
   if (!(services >= 1 && runs >= 1)) throw new RangeError("benchApplyPaths: bad arguments");
+  const self = new URL(import.meta.url).pathname;
   const sizes: ApplyPathsSize[] = [];
   for (const n of [services, 1]) {
     const args: Args = { services: n, runs };
-    sizes.push(
-      await withNamespace((ns) =>
-        denoInNamespace<ApplyPathsSize>(ns, new URL(import.meta.url).pathname, args)
-      ),
-    );
+    sizes.push(await withNamespace((ns) => denoInNamespace<ApplyPathsSize>(ns, self, args)));
   }
-  return { runs, sizes };
+  const vmapFloor: VmapFloor[] = [];
+  for (const elements of [...new Set([0, services, ...vmapSizes])]) {
+    for (const verdict of ["goto", "accept"] as const) {
+      const args: VmapArgs = { vmap: { elements, verdict, runs } };
+      vmapFloor.push(await withNamespace((ns) => denoInNamespace<VmapFloor>(ns, self, args)));
+    }
+  }
+  return { runs, sizes, vmapFloor };
+}
+
+interface VmapArgs {
+  vmap: { elements: number; verdict: "goto" | "accept"; runs: number };
+}
+
+async function measureVmap(a: VmapArgs["vmap"]): Promise<VmapFloor> {
+  const verdict = a.verdict === "goto" ? "goto c" : "accept";
+  const lines = [
+    "table ip t {",
+    "\tmap m { type ipv4_addr : verdict; }",
+    "\tchain c {",
+    "\t}",
+    "\tchain pre {",
+    "\t\ttype nat hook prerouting priority -100; policy accept;",
+    "\t\tip daddr vmap @m",
+    "\t}",
+    "}",
+  ];
+  for (let i = 0; i < a.elements; i += 5000) {
+    const el: string[] = [];
+    for (let j = i; j < Math.min(a.elements, i + 5000); j++) {
+      el.push(`${ipv4(0x0a000000 + j)} : ${verdict}`);
+    }
+    lines.push(`add element ip t m { ${el.join(", ")} }`);
+  }
+  const lib = new LibNftablesRunner();
+  try {
+    await lib.apply(lines.join("\n"));
+    const times: number[] = [];
+    for (let k = -1; k < a.runs; k++) {
+      const ip = ipv4(0x0b000000 + k + 1);
+      const t = performance.now();
+      await lib.apply(`add element ip t m { ${ip} : ${verdict} }`);
+      if (k >= 0) times.push(performance.now() - t);
+      await lib.apply(`delete element ip t m { ${ip} }`);
+    }
+    return {
+      elements: a.elements,
+      verdict: a.verdict,
+      addMedianMs: roundSummary(summarize(times), 2).median,
+    };
+  } finally {
+    lib.close();
+  }
 }
 
 const T = "ip kube-nft-proxy";
@@ -141,6 +215,7 @@ async function measure(a: Args): Promise<ApplyPathsSize> {
 }
 
 if (import.meta.main) {
-  console.log(JSON.stringify(await measure(JSON.parse(Deno.args[0]))));
+  const args = JSON.parse(Deno.args[0]) as Args | VmapArgs;
+  console.log(JSON.stringify("vmap" in args ? await measureVmap(args.vmap) : await measure(args)));
   Deno.exit(0);
 }

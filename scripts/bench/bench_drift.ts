@@ -20,7 +20,7 @@
 import { type ManifestFormat, writeManifests } from "./manifest_gen.ts";
 import { BenchCommandError, sh, withNamespace } from "./netns.ts";
 import { BenchProxy, CLOCK_TICKS, isSynced, procCpuTicks } from "./bench_proxy.ts";
-import { BENCH_PROXY_FLAGS } from "./bench_rss.ts";
+import { BENCH_PROXY_FLAGS, FILE_SERVICES } from "./bench_rss.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 
 /** The outside changes. */
@@ -75,7 +75,7 @@ export async function benchDrift(
     await writeManifests(dir, {
       services,
       format: o.format ?? "yaml",
-      files: Math.ceil(services / 10_000),
+      files: Math.ceil(services / FILE_SERVICES),
     });
     return await withNamespace(async (ns) => {
       await sh(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"]);

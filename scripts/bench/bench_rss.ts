@@ -3,7 +3,7 @@
  * (`main.ts --manifests DIR`, libnftables in-process as deployed) inside a
  * fresh namespace until its first full sync is logged, then reads the
  * proxy's VmHWM and VmRSS from /proc. The manifests are YAML files shaped like
- * `kubectl get -o yaml` output (at most 10k Services per file), so start to
+ * `kubectl get -o yaml` output ({@linkcode FILE_SERVICES} per file), so start to
  * programmed includes reading them. The proxy's own first-sync duration
  * (render and apply, from its log) is reported beside it: the full load.
  *
@@ -34,6 +34,13 @@ export interface RssResult {
   firstSyncMs: number;
 }
 
+/**
+ * Services per manifest file when the proxy starts from a directory: many
+ * files of moderate size, the usual layout (one file per application or
+ * namespace). The single big file is section (h)'s measure.
+ */
+export const FILE_SERVICES = 1000;
+
 /** Proxy flags of the measurements (the bench cluster's node and pod CIDR, no servers). */
 export const BENCH_PROXY_FLAGS: readonly string[] = [
   `--hostname-override=${NODE_NAME}`,
@@ -55,7 +62,7 @@ export async function benchRss(
       services,
       endpointsPerService,
       format,
-      files: Math.ceil(services / 10_000),
+      files: Math.ceil(services / FILE_SERVICES),
     });
     return await withNamespace(async (ns) => {
       const proxy = BenchProxy.start(ns, [...BENCH_PROXY_FLAGS, `--manifests=${dir}`]);

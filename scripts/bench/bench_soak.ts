@@ -4,8 +4,9 @@
  * collections, conntrack cleanup, drift detection, metrics) against the test
  * API server, at N Services, with churn at R changes per second for M
  * minutes: endpoints replaced, added and removed, Services added and deleted,
- * and now and then an invalid Service added and deleted (the problem-report
- * map must forget it). A UDP sender keeps conntrack busy: datagrams to the
+ * and now and then an invalid object added and deleted (a Service with a port
+ * out of range, or a slice with a bad address: the problem-report map must
+ * forget them). A UDP sender keeps conntrack busy: datagrams to the
  * UDP Services' ClusterIPs are DNATed and leave through a veth pair.
  *
  * Every `sampleSeconds`, the proxy's RSS, open fds, threads, CPU, V8 heap
@@ -222,8 +223,8 @@ async function runSoak(a: SoakArgs): Promise<SoakResult> {
     removeEndpoint: 0,
     addService: 0,
     deleteService: 0,
-    addInvalidService: 0,
-    deleteInvalidService: 0,
+    addInvalidObject: 0,
+    deleteInvalidObject: 0,
   };
   try {
     await proxy.waitFor((l) => isSynced(l, "full"), 600_000);
@@ -281,16 +282,23 @@ async function runSoak(a: SoakArgs): Promise<SoakResult> {
         server.delete("endpointslices", `bench/${serviceName(n)}-abcde`);
         changes.deleteService++;
       } else if (roll === 18 || invalid.length === 0) {
-        // An invalid Service (port out of range): reported, never programmed, then deleted.
+        // Invalid objects, reported and never programmed, then deleted: a Service whose port is
+        // out of range, or a valid Service whose slice holds an invalid address (in turns).
         const n = nextService++;
         const svc = makeService(n);
-        svc.spec!.ports![0].port = 70000 + (c % 1000);
+        const badSlice = c % 40 === 18;
+        if (!badSlice) svc.spec!.ports![0].port = 70000 + (c % 1000);
         server.upsert("services", svc as never);
+        if (badSlice) {
+          server.upsert("endpointslices", makeSlice(n, ["10.0.0.300", "10.0.0.1"]) as never);
+        }
         invalid.push(n);
-        changes.addInvalidService++;
+        changes.addInvalidObject++;
       } else {
-        server.delete("services", `bench/${serviceName(invalid.shift()!)}`);
-        changes.deleteInvalidService++;
+        const n = invalid.shift()!;
+        server.delete("services", `bench/${serviceName(n)}`);
+        server.delete("endpointslices", `bench/${serviceName(n)}-abcde`);
+        changes.deleteInvalidObject++;
       }
     };
     const samples: SoakSample[] = [];

@@ -86,7 +86,7 @@ Flags:
   --manifest-format F    yaml (default) or json, for every manifest written
   --manifest-services N  (h) Services in the file (default 10000)
   --manifest-runs N      (h) runs (default 3)
-  --manifest-limit-seconds S  limit of one run reading manifests (default 900)
+  --manifest-limit-seconds S  limit of one run reading manifests (default 600)
   --drift-idle-seconds S (i) idle CPU window (default 60)
   --drift-repeats N      (i) outside changes of each kind (default 3)
   --big-services N       (j) Services (default 100000)
@@ -200,7 +200,7 @@ export function parseBenchFlags(argv: readonly string[]): BenchConfig | "help" {
     manifestFormat: format,
     manifestServices: one("manifest-services", smoke ? 1000 : 10000),
     manifestRuns: one("manifest-runs", smoke ? 1 : 3),
-    manifestLimitSeconds: one("manifest-limit-seconds", 900),
+    manifestLimitSeconds: one("manifest-limit-seconds", 600),
     driftIdleSeconds: one("drift-idle-seconds", smoke ? 5 : 60),
     driftRepeats: one("drift-repeats", smoke ? 1 : 3),
     bigServices: one("big-services", smoke ? 2000 : 100_000),

@@ -86,7 +86,9 @@ const RUNNERS: Record<Section, (r: BenchReport) => Promise<void>> = {
     await benchDataplane(r.config.sizes, r.config.connections, log, r.dataplane);
   },
   async g(r) {
-    r.applyPaths = await benchApplyPaths(r.config.partialServices, r.config.applyPathRuns);
+    r.applyPaths = await benchApplyPaths(r.config.partialServices, r.config.applyPathRuns, [
+      r.config.bigServices,
+    ]);
     for (const s of r.applyPaths.sizes) {
       log(
         `  (g) ${s.services}: ${
@@ -96,6 +98,13 @@ const RUNNERS: Record<Section, (r: BenchReport) => Promise<void>> = {
         }`,
       );
     }
+    log(
+      `  (g) verdict map floor: ${
+        r.applyPaths.vmapFloor.map((v) => `${v.elements} ${v.verdict} ${v.addMedianMs} ms`).join(
+          ", ",
+        )
+      }`,
+    );
   },
   async h(r) {
     const c = r.config;

@@ -262,6 +262,21 @@ export function renderMarkdown(r: BenchReport): string {
         ),
       ),
       "",
+      "Floor of an entry point's change: one element added to a bare verdict map of N elements",
+      "(libnftables, median ms). Elements that jump to a chain make the kernel validate every jump",
+      "of the table on commit.",
+      "",
+      ...table(
+        ["verdict map elements", "`goto c` elements", "`accept` elements"],
+        [...new Set(r.applyPaths.vmapFloor.map((v) => v.elements))].map((n) => [
+          n,
+          r.applyPaths!.vmapFloor.find((v) => v.elements === n && v.verdict === "goto")
+            ?.addMedianMs,
+          r.applyPaths!.vmapFloor.find((v) => v.elements === n && v.verdict === "accept")
+            ?.addMedianMs,
+        ]),
+      ),
+      "",
     );
   }
   if (r.manifests) {
