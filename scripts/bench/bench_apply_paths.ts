@@ -21,14 +21,13 @@
  * @module
  */
 
-import { benchSettings, generateState, serviceIp } from "./cluster_gen.ts";
+import { benchSettings, generateState, ipv4, serviceIp } from "./cluster_gen.ts";
 import { denoInNamespace, withNamespace } from "./netns.ts";
 import { NftInteractive } from "./nft_interactive.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
 import { LibNftablesRunner } from "../../src/nft/libnftables_runner.ts";
 import { ExecNftRunner } from "../../src/nft/exec_nft_runner.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { ipv4 } from "./cluster_gen.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 
 /** The ways a change is sent. */
@@ -149,23 +148,77 @@ async function measureVmap(a: VmapArgs["vmap"]): Promise<VmapFloor> {
   }
 }
 
-const T = "ip kube-nft-proxy";
 const EP_BASE = (10 << 24 | 201 << 16) >>> 0;
 
+/** Raised when the proxy's full script does not hold the elements the changes are made from. */
+export class ElementTemplateError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ElementTemplateError";
+  }
+}
+
+/** How one-element changes are written for the proxy's current layout. */
+export interface ElementTemplates {
+  /** `ip TABLE SET` of the endpoints map and of the entry-point verdict map. */
+  endpointsSet: string;
+  entrySet: string;
+  /** The key and value of an endpoint element for `vip`, slot `index`, endpoint `addr`. */
+  endpoint(vip: string, index: number, addr: string): { key: string; value: string };
+  /** The key and verdict of an entry-point element for `vip`. */
+  entry(vip: string): { key: string; value: string };
+}
+
+/**
+ * Reads the element shapes from the proxy's own full script (the first IPv4
+ * element of the first `endpoints*` map and of `service-ips`), so that the
+ * changes follow the layout as it is, whatever its map names and key parts:
+ * an endpoint key starts with the entry point's address and ends with the
+ * slot index; its value starts with the endpoint's address.
+ */
+export function elementTemplates(fullScript: string): ElementTemplates {
+  const first = (set: RegExp) => {
+    for (const line of fullScript.split("\n")) {
+      const m = /^add element (ip \S+) (\S+) \{ ([^,}]+)/.exec(line);
+      if (m && set.test(m[2])) return { set: `${m[1]} ${m[2]}`, element: m[3].trim() };
+    }
+    throw new ElementTemplateError(`no IPv4 element of a set matching ${set} in the full script`);
+  };
+  const ep = first(/^endpoints/);
+  const [epKey, epValue] = ep.element.split(" : ").map((x) => x.split(" . "));
+  if (!epValue || epKey.length < 2 || !/^\d+$/.test(epKey.at(-1)!)) {
+    throw new ElementTemplateError(`unexpected endpoint element in ${ep.set}: ${ep.element}`);
+  }
+  const en = first(/^service-ips$/);
+  const [enKey, enVerdict] = en.element.split(" : ");
+  if (!enVerdict) {
+    throw new ElementTemplateError(`unexpected entry element in ${en.set}: ${en.element}`);
+  }
+  return {
+    endpointsSet: ep.set,
+    entrySet: en.set,
+    endpoint: (vip, index, addr) => ({
+      key: [vip, ...epKey.slice(1, -1), String(index)].join(" . "),
+      value: [addr, ...epValue.slice(1)].join(" . "),
+    }),
+    entry: (vip) => ({ key: [vip, ...enKey.split(" . ").slice(1)].join(" . "), value: enVerdict }),
+  };
+}
+
 /** The transaction text of change `c`, run `r`. */
-function changeText(c: ElementChange, r: number, services: number): string {
+function changeText(t: ElementTemplates, c: ElementChange, r: number, services: number): string {
   // An endpoint slot that no Service uses (index 60) of an existing Service; an unused address.
-  const vip = serviceIp((r * 7919) % services);
-  const freeVip = serviceIp(services + 10 + r);
+  const ep = t.endpoint(serviceIp((r * 7919) % services), 60, ipv4(EP_BASE + r));
+  const entry = t.entry(serviceIp(services + 10 + r));
   switch (c) {
     case "addEndpoint":
-      return `add element ${T} endpoints { ${vip} . tcp . 80 . 60 : ${ipv4(EP_BASE + r)} . 8080 }`;
+      return `add element ${t.endpointsSet} { ${ep.key} : ${ep.value} }`;
     case "deleteEndpoint":
-      return `delete element ${T} endpoints { ${vip} . tcp . 80 . 60 }`;
+      return `delete element ${t.endpointsSet} { ${ep.key} }`;
     case "addEntry":
-      return `add element ${T} service-ips { ${freeVip} . tcp . 80 : goto pick-10 }`;
+      return `add element ${t.entrySet} { ${entry.key} : ${entry.value} }`;
     case "deleteEntry":
-      return `delete element ${T} service-ips { ${freeVip} . tcp . 80 }`;
+      return `delete element ${t.entrySet} { ${entry.key} }`;
   }
 }
 
@@ -179,6 +232,7 @@ async function measure(a: Args): Promise<ApplyPathsSize> {
   });
   const full = proxier.prepare().script.text;
   proxier.tracker.close();
+  const templates = elementTemplates(full);
   const lib = new LibNftablesRunner();
   const exec = new ExecNftRunner();
   const nftI = await NftInteractive.start();
@@ -197,7 +251,7 @@ async function measure(a: Args): Promise<ApplyPathsSize> {
       // One warm-up pair first (the first use fills nft's cache).
       for (let r = -1; r < a.runs; r++) {
         for (const c of ELEMENT_CHANGES) {
-          const text = changeText(c, r + 1, a.services);
+          const text = changeText(templates, c, r + 1, a.services);
           const t = performance.now();
           await send[m](text);
           if (r >= 0) times[c].push(performance.now() - t);

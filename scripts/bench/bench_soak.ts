@@ -164,7 +164,8 @@ export function trends(samples: readonly SoakSample[], windowMinutes: number): S
   const mean = (a: number[]) => a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN;
   return series.map((s) => {
     const win = samples.filter((x) => x.t >= from);
-    const first = mean(win.filter((x) => x.t <= from + edge).map((x) => x[s]));
+    const t0 = win[0]?.t ?? 0;
+    const first = mean(win.filter((x) => x.t <= t0 + edge).map((x) => x[s]));
     const last = mean(win.filter((x) => x.t >= end - edge).map((x) => x[s]));
     return {
       series: s,

@@ -97,7 +97,7 @@ export function targetRows(r: BenchReport): TargetRow[] {
     measure: string,
     target: string,
     command: string,
-    value: number | undefined,
+    value: number | null | undefined,
     ok: (x: number) => boolean,
     figure: (x: number) => string,
   ) =>
@@ -105,7 +105,8 @@ export function targetRows(r: BenchReport): TargetRow[] {
       measure,
       target,
       command: `${BENCH} ${command}`,
-      ...(value === undefined || Number.isNaN(value)
+      // NaN becomes null on its way through JSON (figures from child processes).
+      ...(value === undefined || value === null || Number.isNaN(value)
         ? { figure: "not measured", status: "not measured" as const }
         : { figure: figure(value), status: ok(value) ? "met" as const : "missed" as const }),
     });

@@ -30,3 +30,13 @@ Deno.test("trends() of a short run uses a fifth of the window at each end", () =
   const t = trends(samples(1, (t) => 100 + t), 0.5).find((x) => x.series === "rssMb")!;
   assert.ok(t.windowEnd > t.windowStart, JSON.stringify(t));
 });
+
+Deno.test("trends() of a window starting between two samples uses the window's first sample", () => {
+  // The last sample is late, so the window (20 s back from it) starts just after a sample.
+  const s = samples(0.5, (t) => 100 + t).map((x, i, all) => ({
+    ...x,
+    t: i === all.length - 1 ? x.t + 0.3 : x.t,
+  }));
+  const t = trends(s, 1 / 3).find((x) => x.series === "rssMb")!;
+  assert.ok(Number.isFinite(t.windowStart) && t.windowEnd > t.windowStart, JSON.stringify(t));
+});
