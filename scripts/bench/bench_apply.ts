@@ -38,7 +38,10 @@ export interface ApplyResult {
 /** Parts of the full script left out one at a time by the breakdown. */
 const BREAKDOWN: { part: string; drop: RegExp }[] = [
   { part: "tables, chains and rules only (no elements)", drop: /^add element / },
-  { part: "without the endpoints map's elements", drop: /^add element \S+ \S+ endpoints / },
+  {
+    part: "without the endpoints maps' elements",
+    drop: /^add element \S+ \S+ (nodeport-)?endpoints\S* /,
+  },
   { part: "without the hairpin set's elements", drop: /^add element \S+ \S+ hairpin / },
 ];
 
