@@ -8,7 +8,8 @@
  */
 
 import { BenchFlagError, parseBenchFlags, type Section, USAGE } from "./flags.ts";
-import { type BenchReport, machineInfo, targetRows } from "./report.ts";
+import { type BenchReport, machineInfo } from "./report.ts";
+import { targetRows } from "./target_rows.ts";
 import { renderMarkdown } from "./report_markdown.ts";
 import { benchRender } from "./bench_render.ts";
 import { benchApply } from "./bench_apply.ts";

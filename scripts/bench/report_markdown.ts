@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type BenchReport, targetRows } from "./report.ts";
+import type { BenchReport } from "./report.ts";
+import { targetRows } from "./target_rows.ts";
 import { PARTIAL_OPS, type PartialResult } from "./bench_partial.ts";
 import { APPLY_METHODS, ELEMENT_CHANGES } from "./bench_apply_paths.ts";
 import { round, type Summary } from "./stats.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { slope, type SoakSample, trends } from "../bench_soak.ts";
+import { slope, type SoakSample, trends } from "../soak_trends.ts";
 
 function samples(minutes: number, rss: (t: number) => number): SoakSample[] {
   const out: SoakSample[] = [];
