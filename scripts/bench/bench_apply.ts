@@ -31,6 +31,26 @@ export interface ApplyResult {
   upstream?: LoadFigures;
   /** upstream wall time / ours. */
   ratio?: number;
+  /** Where the time goes: our script without some of its parts (one load each). */
+  breakdown?: { part: string; elements: number; figures: LoadFigures }[];
+}
+
+/** Parts of the full script left out one at a time by the breakdown. */
+const BREAKDOWN: { part: string; drop: RegExp }[] = [
+  { part: "tables, chains and rules only (no elements)", drop: /^add element / },
+  {
+    part: "without the endpoints maps' elements",
+    drop: /^add element \S+ \S+ (nodeport-)?endpoints\S* /,
+  },
+  { part: "without the hairpin set's elements", drop: /^add element \S+ \S+ hairpin / },
+];
+
+function countElements(lines: string[]): number {
+  let n = 0;
+  for (const l of lines) {
+    if (l.startsWith("add element ")) n += l.split(", ").length;
+  }
+  return n;
 }
 
 /** The proxy's full script for a generated cluster. */
@@ -64,17 +84,42 @@ async function loads(text: string, runs: number): Promise<LoadFigures> {
   };
 }
 
-/** Measures (b) at one size; the upstream-style load only when `withUpstream`. */
+/**
+ * Measures (b) at one size; the upstream-style load only when `withUpstream`,
+ * the breakdown only when `withBreakdown`.
+ */
 export async function benchApply(
   services: number,
   runs: number,
   withUpstream: boolean,
   log: (s: string) => void,
+  withBreakdown = false,
 ): Promise<ApplyResult> {
-  const ours = await loads(ourFullScript(services), runs);
+  const text = ourFullScript(services);
+  const ours = await loads(text, runs);
   log(`  (b) ${services}: ours ${ours.wallMedianMs} ms`);
-  if (!withUpstream) return { services, ours };
+  const result: ApplyResult = { services, ours };
+  if (withBreakdown) {
+    const lines = text.split("\n");
+    result.breakdown = [];
+    for (const b of BREAKDOWN) {
+      const kept = lines.filter((l) => !b.drop.test(l));
+      result.breakdown.push({
+        part: b.part,
+        elements: countElements(kept),
+        figures: await loads(kept.join("\n"), runs),
+      });
+    }
+    result.breakdown.unshift({
+      part: "whole script",
+      elements: countElements(lines),
+      figures: ours,
+    });
+  }
+  if (!withUpstream) return result;
   const upstream = await loads(renderUpstreamStyle(plainServices(services)), 1);
   log(`  (b) ${services}: upstream-style ${upstream.wallMedianMs} ms`);
-  return { services, ours, upstream, ratio: round(upstream.wallMedianMs / ours.wallMedianMs, 1) };
+  result.upstream = upstream;
+  result.ratio = round(upstream.wallMedianMs / ours.wallMedianMs, 1);
+  return result;
 }

@@ -1,11 +1,15 @@
 /**
  * (d) Event-to-kernel latency: a fake API server (plain HTTP, in this
  * process) holds the generated cluster; the real API-server source, the
- * Proxier and the SyncLoop apply into a fresh namespace. EndpointSlice
- * changes are streamed at a fixed rate; each change is timed from the moment
- * the server's store emits its watch event to the moment the `nft -f`
- * holding it completes (the runner is wrapped to see which changes each
- * script carries: `prepare()` and `apply()` run without an await between).
+ * Proxier and the SyncLoop apply into a fresh namespace through the runner
+ * the proxy uses (`openNftRunner("auto")`: libnftables, wrapped by drift
+ * detection). EndpointSlice changes are streamed at a fixed rate; each change
+ * is timed from the moment the server's store emits its watch event to the
+ * moment the apply holding it completes (the runner is wrapped to see which
+ * changes each script carries: `prepare()` and `apply()` run without an
+ * await between). Then single changes after an idle period (3 s apart) are
+ * timed the same way: with minSyncPeriod 1 s, the first change after an idle
+ * period must be programmed at once, as upstream's bounded-frequency runner does.
  *
  * @module
  */
@@ -19,13 +23,15 @@ import {
   makeSlice,
   NODE_NAME,
 } from "./cluster_gen.ts";
-import { withNamespace } from "./netns.ts";
+import { denoInNamespace, sh, withNamespace } from "./netns.ts";
 import { ClusterState } from "../../src/source/cluster_state.ts";
 import { startApiServerSource } from "../../src/source/apiserver/mod.ts";
 import { Proxier } from "../../src/sync/proxier.ts";
 import { SyncLoop } from "../../src/sync/sync_loop.ts";
 import type { NftRunner } from "../../src/nft/nft_runner.ts";
-import { ExecNftRunner } from "../../src/nft/exec_nft_runner.ts";
+import { openNftRunner } from "../../src/nft/open_runner.ts";
+import { startDriftDetection } from "../../src/sync/drift_detection.ts";
+import { BASE_CHAINS } from "../../src/plan/skeleton.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 
@@ -39,6 +45,20 @@ export interface LatencyResult {
   eventsMeasured: number;
   syncs: number;
   latencyMs: Summary;
+  /** The runner that applied (libnftables unless it could not be loaded). */
+  backend: string;
+  /** Single changes after an idle period: event to kernel. */
+  idleChanges: number;
+  idleLatencyMs: Summary;
+}
+
+/** Arguments of the measurement child. */
+interface LatencyArgs {
+  services: number;
+  minSyncPeriodMs: number;
+  ratePerSecond: number;
+  durationSeconds: number;
+  idleChanges: number;
 }
 
 /** Seeds a fake API server with a generated cluster (plain HTTP). */
@@ -66,36 +86,28 @@ export function benchLatency(
   minSyncPeriodMs: number,
   ratePerSecond: number,
   durationSeconds: number,
+  idleChanges = 10,
 ): Promise<LatencyResult> {
-  if (!(ratePerSecond > 0 && durationSeconds > 0)) {
-    throw new RangeError("benchLatency: bad rate/duration");
+  if (!(ratePerSecond > 0 && durationSeconds > 0 && idleChanges >= 1)) {
+    throw new RangeError("benchLatency: bad rate/duration/idleChanges");
   }
   return withNamespace(async (ns) => {
     // The API server listens on the namespace's own loopback.
-    await new Deno.Command("ip", { args: ["netns", "exec", ns, "ip", "link", "set", "lo", "up"] })
-      .output();
-    const self = new URL(import.meta.url).pathname;
-    const args = [services, minSyncPeriodMs, ratePerSecond, durationSeconds].map(String);
-    const out = await new Deno.Command("ip", {
-      args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", self, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(`latency bench failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
-    }
-    return JSON.parse(new TextDecoder().decode(out.stdout)) as LatencyResult;
+    await sh(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"]);
+    const args: LatencyArgs = {
+      services,
+      minSyncPeriodMs,
+      ratePerSecond,
+      durationSeconds,
+      idleChanges,
+    };
+    return await denoInNamespace<LatencyResult>(ns, new URL(import.meta.url).pathname, args);
   });
 }
 
 /** The measurement itself; runs inside the namespace. */
-async function measureLatency(
-  server: FakeApiServer,
-  services: number,
-  minSyncPeriodMs: number,
-  ratePerSecond: number,
-  durationSeconds: number,
-): Promise<LatencyResult> {
+async function measureLatency(server: FakeApiServer, a: LatencyArgs): Promise<LatencyResult> {
+  const { services, minSyncPeriodMs, ratePerSecond, durationSeconds } = a;
   {
     const emitted = new Map<string, number>();
     const arrived: string[] = [];
@@ -111,9 +123,19 @@ async function measureLatency(
       const rv = c.current?.metadata?.resourceVersion;
       if (c.kind === "EndpointSlice" && rv && emitted.has(rv)) arrived.push(rv);
     });
-    const inner = new ExecNftRunner();
+    const nft = openNftRunner("auto");
+    const drift = startDriftDetection({
+      runner: nft.runner,
+      table: "kube-nft-proxy",
+      baseChains: BASE_CHAINS,
+      pollPeriodMs: 30_000,
+      logger: silentLogger,
+      onDrift: (what) => console.error(`unexpected drift: ${what}`),
+    });
+    const inner = drift.runner;
     const runner: NftRunner = {
       run: (args) => inner.run(args),
+      check: (script) => inner.check(script),
       async apply(script) {
         const batch = arrived.splice(0);
         try {
@@ -149,7 +171,7 @@ async function measureLatency(
       let firstSync!: () => void;
       const synced = new Promise<void>((r) => firstSync = r);
       loop = new SyncLoop({
-        proxier,
+        syncer: proxier,
         logger: silentLogger,
         minSyncPeriodMs,
         syncPeriodMs: 3_600_000,
@@ -166,6 +188,12 @@ async function measureLatency(
       syncs = 0;
       const total = Math.round(ratePerSecond * durationSeconds);
       let sent = 0;
+      const change = (i: number) => {
+        const k = (i * 7919) % services;
+        const eps = defaultEndpoints(k);
+        eps[0] = ipv4(CHANGE_BASE + changeCounter++);
+        server.upsert("endpointslices", makeSlice(k, eps) as never);
+      };
       const start = performance.now();
       await new Promise<void>((done) => {
         // Send on schedule: as many changes as are due since the start.
@@ -174,12 +202,7 @@ async function measureLatency(
             total,
             Math.floor((performance.now() - start) * ratePerSecond / 1000) + 1,
           );
-          for (; sent < due; sent++) {
-            const k = (sent * 7919) % services;
-            const eps = defaultEndpoints(k);
-            eps[0] = ipv4(CHANGE_BASE + changeCounter++);
-            server.upsert("endpointslices", makeSlice(k, eps) as never);
-          }
+          for (; sent < due; sent++) change(sent);
           if (sent >= total) done();
         }, Math.max(1, Math.floor(1000 / ratePerSecond / 2)));
       });
@@ -188,15 +211,31 @@ async function measureLatency(
       while (latencies.length < sent && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
+      const streamed = latencies.splice(0);
+      const measured = streamed.length;
+      // Single changes after an idle period (longer than minSyncPeriod and the garbage delay).
+      const idle: number[] = [];
+      for (let i = 0; i < a.idleChanges; i++) {
+        await new Promise((r) => setTimeout(r, 3000));
+        change(sent + i);
+        const until = Date.now() + 10_000;
+        while (latencies.length === 0 && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        idle.push(...latencies.splice(0));
+      }
       return {
         services,
         minSyncPeriodMs,
         ratePerSecond,
         durationSeconds,
         eventsSent: sent,
-        eventsMeasured: latencies.length,
+        eventsMeasured: measured,
         syncs,
-        latencyMs: roundSummary(summarize(latencies.length ? latencies : [NaN]), 1),
+        latencyMs: roundSummary(summarize(measured ? streamed : [NaN]), 1),
+        backend: nft.backend,
+        idleChanges: a.idleChanges,
+        idleLatencyMs: roundSummary(summarize(idle.length ? idle : [NaN]), 1),
       };
     } finally {
       clearInterval(timer);
@@ -209,16 +248,18 @@ async function measureLatency(
       await source.stop();
       debug("stopped");
       proxier?.tracker.close();
+      await drift.stop();
+      nft.close();
       await new Promise((r) => setTimeout(r, round(10)));
     }
   }
 }
 
 if (import.meta.main) {
-  const [services, min, rate, seconds] = Deno.args.map(Number);
-  const server = await seededServer(services);
+  const args = JSON.parse(Deno.args[0]) as LatencyArgs;
+  const server = await seededServer(args.services);
   try {
-    console.log(JSON.stringify(await measureLatency(server, services, min, rate, seconds)));
+    console.log(JSON.stringify(await measureLatency(server, args)));
   } finally {
     await server.stop();
   }

@@ -53,8 +53,8 @@ export function serviceName(i: number): string {
   return `svc-${i}`;
 }
 
-/** Service `i` (namespace "bench"). */
-export function makeService(i: number): Service {
+/** Service `i` (namespace "bench"), TCP unless `protocol` says otherwise. */
+export function makeService(i: number, protocol: "TCP" | "UDP" = "TCP"): Service {
   const ip = serviceIp(i);
   return {
     apiVersion: "v1",
@@ -65,13 +65,18 @@ export function makeService(i: number): Service {
       clusterIP: ip,
       clusterIPs: [ip],
       ipFamilies: ["IPv4"],
-      ports: [{ name: "http", protocol: "TCP", port: SERVICE_PORT, targetPort: TARGET_PORT }],
+      ports: [{ name: "http", protocol, port: SERVICE_PORT, targetPort: TARGET_PORT }],
     },
   };
 }
 
 /** The EndpointSlice of service `i` holding `addresses` (all ready). */
-export function makeSlice(i: number, addresses: string[], resourceVersion = "1"): EndpointSlice {
+export function makeSlice(
+  i: number,
+  addresses: string[],
+  resourceVersion = "1",
+  protocol: "TCP" | "UDP" = "TCP",
+): EndpointSlice {
   return {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
@@ -87,7 +92,7 @@ export function makeSlice(i: number, addresses: string[], resourceVersion = "1")
       conditions: { ready: true, serving: true, terminating: false },
       nodeName: j % 2 === 0 ? NODE_NAME : "node-b",
     })),
-    ports: [{ name: "http", protocol: "TCP", port: TARGET_PORT }],
+    ports: [{ name: "http", protocol, port: TARGET_PORT }],
   };
 }
 
@@ -114,6 +119,26 @@ export interface GenerateOptions {
   endpointsPerService?: number;
   /** Endpoint addresses of the LAST service instead of the generated ones. */
   lastServiceEndpoints?: string[];
+  /**
+   * Services 0..K-1 get 1..K endpoints instead of `endpointsPerService`, so that
+   * every endpoint count up to K is in use, as in a real cluster (each count has
+   * its shared selection chain). @default 0
+   */
+  spreadCounts?: number;
+  /** Every n-th Service (index % n === n - 1) is UDP; 0 for none. @default 0 */
+  udpEvery?: number;
+}
+
+/** Endpoint count of service `i` under options `o`. */
+export function endpointCount(i: number, o: Omit<GenerateOptions, "services">): number {
+  const spread = o.spreadCounts ?? 0;
+  return i < spread ? i + 1 : o.endpointsPerService ?? 10;
+}
+
+/** Protocol of service `i` under options `o`. */
+export function protocolOf(i: number, o: Omit<GenerateOptions, "services">): "TCP" | "UDP" {
+  const n = o.udpEvery ?? 0;
+  return n > 0 && i % n === n - 1 ? "UDP" : "TCP";
 }
 
 /** Every object of a generated cluster. */
@@ -126,12 +151,18 @@ export function generateObjects(
     );
   }
   const per = o.endpointsPerService ?? 10;
+  // Address blocks wide enough for the largest count, so that no two Services share an address.
+  const stride = Math.max(per, o.spreadCounts ?? 0);
   const services: Service[] = [];
   const slices: EndpointSlice[] = [];
   for (let i = 0; i < o.services; i++) {
-    services.push(makeService(i));
+    const proto = protocolOf(i, o);
+    services.push(makeService(i, proto));
     const last = i === o.services - 1 && o.lastServiceEndpoints;
-    slices.push(makeSlice(i, last ? o.lastServiceEndpoints! : defaultEndpoints(i, per)));
+    const eps = last
+      ? o.lastServiceEndpoints!
+      : defaultEndpoints(i, stride).slice(0, endpointCount(i, o));
+    slices.push(makeSlice(i, eps, "1", proto));
   }
   return { services, slices, node: makeNode() };
 }

@@ -1,14 +1,15 @@
 /**
- * `deno task bench`: measures render, load, partial-sync, event-latency,
- * memory and dataplane figures of the proxy (sections (a)-(f)), writes
- * `bench-results/report.md` and `report.json`, and prints a summary. Needs
- * root for every section but (a). See `--help`.
+ * `deno task bench`: measures every figure the proxy's targets name
+ * (sections (a)-(j), and the soak when asked for), writes
+ * `bench-results/report.md` and `report.json` with one row per target, and
+ * prints the rows. Needs root for every section but (a) and (h). See `--help`.
  *
  * @module
  */
 
 import { BenchFlagError, parseBenchFlags, type Section, USAGE } from "./flags.ts";
-import { type BenchReport, machineInfo, targetRows } from "./report.ts";
+import { type BenchReport, machineInfo } from "./report.ts";
+import { targetRows } from "./target_rows.ts";
 import { renderMarkdown } from "./report_markdown.ts";
 import { benchRender } from "./bench_render.ts";
 import { benchApply } from "./bench_apply.ts";
@@ -16,20 +17,13 @@ import { benchPartial } from "./bench_partial.ts";
 import { benchLatency } from "./bench_latency.ts";
 import { benchRss } from "./bench_rss.ts";
 import { benchDataplane } from "./bench_dataplane.ts";
+import { benchApplyPaths } from "./bench_apply_paths.ts";
+import { benchManifests } from "./bench_manifests.ts";
+import { benchDrift } from "./bench_drift.ts";
+import { benchSoak } from "./bench_soak.ts";
 import { round } from "./stats.ts";
 
 const log = (s: string) => console.error(s);
-
-async function baselineMb(): Promise<number> {
-  const main = new URL("../../main.ts", import.meta.url).pathname;
-  const r = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M", Deno.execPath(), "run", "-A", main, "--version"],
-    stdout: "null",
-    stderr: "piped",
-  }).output().catch(() => undefined);
-  const kb = Number(new TextDecoder().decode(r?.stderr).trim().split("\n").pop());
-  return round(kb / 1024);
-}
 
 const RUNNERS: Record<Section, (r: BenchReport) => Promise<void>> = {
   async a(r) {
@@ -43,32 +37,119 @@ const RUNNERS: Record<Section, (r: BenchReport) => Promise<void>> = {
     r.apply = [];
     for (const n of r.config.sizes) {
       r.apply.push(
-        await benchApply(n, r.config.applyRuns, r.config.upstreamSizes.includes(n), log),
+        await benchApply(
+          n,
+          r.config.applyRuns,
+          r.config.upstreamSizes.includes(n),
+          log,
+          n === r.config.partialServices,
+        ),
       );
     }
   },
   async c(r) {
     r.partial = await benchPartial(r.config.partialServices, r.config.partialReps);
+    for (const x of r.partial.runners) {
+      log(
+        `  (c) ${x.backend}: ${
+          Object.entries(x.ops).map(([o, f]) => `${o} p99 ${f.timeMs.p99}`).join(", ")
+        }`,
+      );
+    }
   },
   async d(r) {
     const c = r.config;
     r.latency = [];
     for (const min of [0, 1000]) {
-      r.latency.push(await benchLatency(c.latencyServices, min, c.latencyRate, c.latencySeconds));
-      log(`  (d) minSyncPeriod ${min}: p99 ${r.latency.at(-1)!.latencyMs.p99} ms`);
+      r.latency.push(
+        await benchLatency(c.latencyServices, min, c.latencyRate, c.latencySeconds, c.idleChanges),
+      );
+      const l = r.latency.at(-1)!;
+      log(`  (d) minSyncPeriod ${min}: p99 ${l.latencyMs.p99} ms, idle max ${l.idleLatencyMs.max}`);
     }
   },
   async e(r) {
-    r.rss = { baselineMb: await baselineMb(), results: [] };
+    r.rss = { results: [] };
     for (const n of r.config.sizes) {
-      r.rss.results.push(await benchRss(n));
-      log(`  (e) ${n}: proxy ${r.rss.results.at(-1)!.proxyPeakMb} MB`);
+      r.rss.results.push(
+        await benchRss(n, {
+          format: r.config.manifestFormat,
+          timeoutMs: r.config.manifestLimitSeconds * 1000,
+        }),
+      );
+      const x = r.rss.results.at(-1)!;
+      log(`  (e) ${n}: peak ${x.proxyPeakMb} MB, start to programmed ${x.startToProgrammedMs} ms`);
     }
   },
   async f(r) {
     // Filled in place, so the cases measured before a failure are kept.
     r.dataplane = { connections: r.config.connections, cases: [] };
     await benchDataplane(r.config.sizes, r.config.connections, log, r.dataplane);
+  },
+  async g(r) {
+    r.applyPaths = await benchApplyPaths(r.config.partialServices, r.config.applyPathRuns, [
+      r.config.bigServices,
+    ]);
+    for (const s of r.applyPaths.sizes) {
+      log(
+        `  (g) ${s.services}: ${
+          Object.entries(s.methods).map(([m, v]) =>
+            `${m} add ${v.addEndpoint.median}/del ${v.deleteEndpoint.median}`
+          ).join(", ")
+        }`,
+      );
+    }
+    log(
+      `  (g) verdict map floor: ${
+        r.applyPaths.vmapFloor.map((v) => `${v.elements} ${v.verdict} ${v.addMedianMs} ms`).join(
+          ", ",
+        )
+      }`,
+    );
+  },
+  async h(r) {
+    const c = r.config;
+    r.manifests = await benchManifests(c.manifestServices, c.manifestRuns, {
+      format: c.manifestFormat,
+      limitMs: c.manifestLimitSeconds * 1000,
+    });
+    for (const x of r.manifests.inputs) {
+      log(`  (h) ${x.input}: read ${x.readMs} ms, dry run ${x.dryRunMs} ms`);
+    }
+  },
+  async i(r) {
+    const c = r.config;
+    r.drift = await benchDrift(c.partialServices, {
+      idleSeconds: c.driftIdleSeconds,
+      repeats: c.driftRepeats,
+      format: c.manifestFormat,
+      timeoutMs: c.manifestLimitSeconds * 1000,
+    });
+    log(
+      `  (i) idle CPU ${r.drift.idleCpuPercent} %, ${
+        r.drift.changes.map((x) => `${x.change}: restore max ${x.restoreMs.max} ms`).join(", ")
+      }`,
+    );
+  },
+  async j(r) {
+    const c = r.config;
+    // Filled in place, so a failure of one part keeps the other.
+    r.big = {};
+    r.big.partial = await benchPartial(c.bigServices, c.bigReps, {
+      endpointsPerService: c.bigEndpoints,
+      backends: ["libnftables"],
+    });
+    r.big.start = await benchRss(c.bigServices, {
+      endpointsPerService: c.bigEndpoints,
+      format: c.manifestFormat,
+      timeoutMs: c.manifestLimitSeconds * 1000,
+    });
+    log(`  (j) first sync ${r.big.start.firstSyncMs} ms, peak ${r.big.start.proxyPeakMb} MB`);
+  },
+  async soak(r) {
+    const c = r.config;
+    r.soak = await benchSoak(c.soakServices, c.soakMinutes, { rate: c.soakRate });
+    log(`  (soak) ${r.soak.trends.map((t) => `${t.series} ${t.growthPercent} %`).join(", ")}`);
   },
 };
 
@@ -88,9 +169,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (Deno.uid() !== 0 && config.only.some((s) => s !== "a")) {
+  if (Deno.uid() !== 0 && config.only.some((s) => s !== "a" && s !== "h")) {
     console.error(
-      "error: sections b-f need root (network namespaces); run as root or use --only a",
+      "error: sections b-g, i, j and the soak need root (network namespaces); " +
+        "run as root or use --only a,h",
     );
     return 2;
   }
@@ -114,13 +196,18 @@ export async function main(argv: string[]): Promise<number> {
     log(`  (${s}) done in ${round((performance.now() - ts) / 1000)} s`);
   }
   report.totalSeconds = round((performance.now() - t0) / 1000);
+  report.targets = targetRows(report);
   await Deno.mkdir(config.out, { recursive: true });
   await Deno.writeTextFile(`${config.out}/report.json`, JSON.stringify(report, null, 2) + "\n");
   await Deno.writeTextFile(`${config.out}/report.md`, renderMarkdown(report));
   console.log(
     `\nkube-nft-proxy benchmark (${report.date}, ${report.machine.nproc} CPUs, kernel ${report.machine.kernel})`,
   );
-  console.table(targetRows(report));
+  for (const t of report.targets.filter((t) => t.status !== "not measured")) {
+    console.log(
+      `${t.status === "met" ? "met   " : "MISSED"}  ${t.measure}: ${t.figure} (target ${t.target})`,
+    );
+  }
   console.log(`Report: ${config.out}/report.md and ${config.out}/report.json`);
   return report.errors.length > 0 ? 1 : 0;
 }

@@ -99,3 +99,24 @@ export async function tempScript(text: string): Promise<string> {
   await Deno.writeTextFile(f, text);
   return f;
 }
+
+/**
+ * Runs `deno run -A SCRIPT ARG` inside namespace `ns` with one JSON argument,
+ * and parses the JSON value the script prints as its last stdout line. The
+ * measurement then runs where the proxy runs (nft and libnftables talk to the
+ * namespace's kernel state directly, no `ip netns exec` per command).
+ */
+export async function denoInNamespace<T>(ns: string, script: string, arg: unknown): Promise<T> {
+  const out = await new Deno.Command("ip", {
+    args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", script, JSON.stringify(arg)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = dec.decode(out.stderr);
+  if (Deno.env.get("KPB_DEBUG")) console.error(stderr);
+  if (!out.success) {
+    throw new BenchCommandError(`${script} failed (exit ${out.code}): ${stderr.slice(-3000)}`);
+  }
+  const lines = dec.decode(out.stdout).trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]) as T;
+}
