@@ -25,19 +25,6 @@ export { V8_FLAGS };
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/**
- * The unscoped set `scripts/bench` runs main.ts with (it reads generated
- * manifests from a temporary directory). Not shipped: the bundle carries
- * {@linkcode CLI_PERMISSIONS}, deployments the daemon's scoped set.
- */
-export const PERMISSIONS = [
-  "--allow-run=nft,conntrack",
-  "--allow-net",
-  "--allow-read",
-  "--allow-env",
-  "--allow-sys=hostname,networkInterfaces",
-];
-
 /** Raised when the build cannot produce a correct artifact. */
 export class BuildError extends Error {
   constructor(message: string, options?: ErrorOptions) {

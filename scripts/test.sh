@@ -19,7 +19,8 @@ echo "== deno test"
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 set +e
-deno test -A --no-prompt "${@:-tests/}" 2>&1 | tee "$LOG"
+if [ "$#" -eq 0 ]; then set -- tests/ scripts/bench/tests/; fi
+deno test -A --no-prompt "$@" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
 # Deno's summary: "ok | 12 passed (3 steps) | 0 failed | 2 ignored (1s)"
