@@ -6,6 +6,7 @@
  */
 
 import type { NftRunner } from "./nft_runner.ts";
+import { listTables } from "./kernel_objects.ts";
 
 /**
  * Deletes `ip TABLE` and `ip6 TABLE` if present; returns the tables deleted.
@@ -30,13 +31,10 @@ import type { NftRunner } from "./nft_runner.ts";
  * ```
  */
 export async function cleanupTables(runner: NftRunner, table: string): Promise<string[]> {
-  const listing = await runner.run(["list", "tables"]);
-  const present = new Set(
-    listing.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("table ")),
-  );
+  const present = await listTables(runner);
   const deleted: string[] = [];
   for (const family of ["ip", "ip6"]) {
-    if (present.has(`table ${family} ${table}`)) {
+    if (present.has(`${family} ${table}`)) {
       await runner.apply(`delete table ${family} ${table}\n`);
       deleted.push(`${family} ${table}`);
     }

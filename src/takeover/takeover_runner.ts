@@ -47,7 +47,7 @@ export class TakeoverNftRunner implements NftRunner {
     if (families.length === 0) return this.#inner.apply(script); // not a full script
     let removal = { tables: [] as string[], script: "" };
     try {
-      removal = upstreamTableRemoval(await this.#inner.run(["list", "tables"]), {
+      removal = upstreamTableRemoval(await this.#inner.run(["list", "chains"]), {
         families,
         ownTable: this.#own,
       });

@@ -6,7 +6,8 @@
  * which established connections need (their replies are un-NATed by the
  * kernel only while some NAT chain of the family is hooked).
  *
- * Pure: it reads `nft list tables` output and returns script text, so both
+ * Pure: it reads `nft list chains` output (every table's header; nft 1.0.6
+ * fetches every element for `nft list tables`) and returns script text, so both
  * the `nft -f` path and libnftables can use it.
  *
  * @module
@@ -26,7 +27,7 @@ export interface UpstreamTableRemoval {
   script: string;
 }
 
-/** The `family name` of every table in `nft list tables` output. */
+/** The `family name` of every table in `nft list chains` (or `list tables`) output. */
 export function listedTables(listing: string): Set<string> {
   const out = new Set<string>();
   for (const line of listing.split("\n")) {
@@ -48,7 +49,7 @@ export interface UpstreamTableRemovalOptions {
 }
 
 /**
- * The commands that delete upstream's tables present in `listing` (`nft list tables`).
+ * The commands that delete upstream's tables present in `listing` (`nft list chains`).
  * Each deletion is written `add table` + `delete table`, so the transaction still
  * succeeds if the table vanished after the listing.
  */
