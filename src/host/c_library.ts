@@ -52,6 +52,8 @@ const MEMORY = {
   strlen: { parameters: ["pointer"], result: "usize" },
   memcpy: { parameters: ["buffer", "pointer", "usize"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
+  // glibc only (musl has none): hands freed heap memory back to the kernel.
+  malloc_trim: { parameters: ["usize"], result: "i32", optional: true, nonblocking: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const decoder = new TextDecoder();
@@ -82,6 +84,19 @@ export class CMemory {
     const out = new Int32Array(1);
     this.#lib.symbols.memcpy(out, p, 4n);
     return out[0];
+  }
+
+  /**
+   * Returns the C heap's free memory to the kernel (glibc's `malloc_trim`).
+   * A large libnftables transaction leaves hundreds of megabytes freed but
+   * still mapped (its parse of a 10k-Service script), which would otherwise
+   * stay in the proxy's RSS. Resolves false where libc has no `malloc_trim`.
+   */
+  async trimHeap(): Promise<boolean> {
+    const trim = this.#lib.symbols.malloc_trim;
+    if (trim === null) return false;
+    await trim(0n);
+    return true;
   }
 
   /** Unloads libc. */

@@ -22,6 +22,13 @@ export const LIBNFTABLES = "libnftables.so.1";
 // libnftables.h (1.0.6): NFT_CTX_OUTPUT_TERSE = (1 << 11); bit 7 is NUMERIC_PROTO.
 const NFT_CTX_OUTPUT_TERSE = 1 << 11;
 
+/**
+ * Scripts at least this long (full loads, garbage collections of many
+ * Services) are followed by a `malloc_trim`: nft's parse of a 10k-Service
+ * full load frees ~350 MB that glibc would otherwise keep mapped.
+ */
+export const TRIM_AFTER_BYTES = 1 << 20;
+
 const SYMBOLS = {
   nft_ctx_new: { parameters: ["u32"], result: "pointer" },
   nft_ctx_free: { parameters: ["pointer"], result: "void" },
@@ -163,7 +170,9 @@ export class LibNftablesRunner implements NftRunner {
   async #runBuffer(text: string): Promise<{ rc: number; out: string; err: string }> {
     const buf = cString(text);
     const rc = await this.#lib.symbols.nft_run_cmd_from_buffer(this.#ctx, buf);
-    return { rc, out: this.#take("output"), err: this.#take("error") };
+    const result = { rc, out: this.#take("output"), err: this.#take("error") };
+    if (text.length >= TRIM_AFTER_BYTES) await this.#memory.trimHeap();
+    return result;
   }
 
   #take(which: "output" | "error"): string {

@@ -34,3 +34,12 @@ Deno.test("CMemory copies a C string and errno out through libc", () => {
     mem.close();
   }
 });
+
+Deno.test("CMemory.trimHeap() calls glibc's malloc_trim and says so", async () => {
+  const memory = new CMemory();
+  try {
+    assert.equal(await memory.trimHeap(), true, "glibc has malloc_trim");
+  } finally {
+    memory.close();
+  }
+});
