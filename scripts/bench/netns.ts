@@ -6,6 +6,8 @@
  * @module
  */
 
+import { runCommand } from "../../src/host/run_command.ts";
+
 /** Raised when a benchmark command fails. */
 export class BenchCommandError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -18,24 +20,13 @@ const dec = new TextDecoder();
 
 /** Runs a command, returning stdout; throws with stderr on failure. */
 export async function sh(argv: string[], stdin?: string): Promise<string> {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
+  const out = await runCommand(argv, stdin);
   if (!out.success) {
     throw new BenchCommandError(
-      `${argv.join(" ")} failed (exit ${out.code}): ${dec.decode(out.stderr).slice(0, 2000)}`,
+      `${argv.join(" ")} failed (exit ${out.code}): ${out.stderr.slice(0, 2000)}`,
     );
   }
-  return dec.decode(out.stdout);
+  return out.stdout;
 }
 
 /** A unique namespace name with `prefix`. */

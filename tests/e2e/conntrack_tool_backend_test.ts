@@ -9,22 +9,12 @@ import { ExecConntrack } from "../../src/conntrack/exec_conntrack.ts";
 import { ConntrackReconciler } from "../../src/conntrack/reconciler.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { isRoot } from "../support/eventually.ts";
+import { runCommand } from "../../src/host/run_command.ts";
 
 async function sh(argv: string[], stdin?: string): Promise<string> {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  if (!out.success) throw new Error(`${argv.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return new TextDecoder().decode(out.stdout);
+  const out = await runCommand(argv, stdin);
+  if (!out.success) throw new Error(`${argv.join(" ")}: ${out.stderr}`);
+  return out.stdout;
 }
 
 Deno.test({

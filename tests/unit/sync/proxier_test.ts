@@ -587,3 +587,18 @@ Deno.test("Proxier times the nft transaction apart from the whole sync", async (
   assert.ok(r.durationMs > r.applyMs, `duration ${r.durationMs}, apply ${r.applyMs}`);
   assert.equal((await proxier.sync()).applyMs, 0, "nothing applied");
 });
+
+Deno.test("Proxier forgets the problems of deleted objects (the report map does not grow with churn)", async () => {
+  const { state, proxier } = setup();
+  for (let i = 0; i < 50; i++) {
+    state.upsert(
+      "Service",
+      service(`bad-${i}`, { clusterIP: `10.96.1.${i + 1}`, ports: [{ port: 99999 }] }),
+    );
+  }
+  await proxier.sync();
+  assert.equal(proxier.invalidObjects().get("Service"), 50);
+  for (let i = 0; i < 50; i++) state.remove("Service", `default/bad-${i}`);
+  await proxier.sync();
+  assert.equal(proxier.invalidObjects().has("Service"), false);
+});
