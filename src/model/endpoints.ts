@@ -111,18 +111,26 @@ export function mergeEndpointSlices(
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((x) => x.s);
   }
-  const merged = new Map<string, Map<string, EndpointInfo>>();
+  const merged: Merged = new Map();
   for (const slice of list) {
     const bad = fieldReporter("EndpointSlice", slice, report);
     mergeSlice(slice, merged, bad);
     bad.finish();
   }
   const out: EndpointsByPort = new Map();
-  for (const [key, byAddr] of merged) {
-    out.set(key, [...byAddr.values()].sort(compareEndpoints));
+  for (const [key, byPort] of merged) {
+    const eps: EndpointInfo[] = [];
+    for (const byAddr of byPort.values()) for (const ep of byAddr.values()) eps.push(ep);
+    if (eps.length > 0) out.set(key, eps.sort(compareEndpoints));
   }
   return out;
 }
+
+/**
+ * Endpoints being merged: service port key → endpoint port → address → endpoint. Nested
+ * rather than keyed by `address|port`: no key string is built per endpoint.
+ */
+type Merged = Map<string, Map<number, Map<string, EndpointInfo>>>;
 
 /** Whether `b`, a copy of the same address:port, replaces `a`. */
 function replaces(a: EndpointInfo, b: EndpointInfo): boolean {
@@ -133,7 +141,7 @@ function replaces(a: EndpointInfo, b: EndpointInfo): boolean {
 
 function mergeSlice(
   slice: unknown,
-  merged: Map<string, Map<string, EndpointInfo>>,
+  merged: Merged,
   bad: FieldReporter,
 ): void {
   if (!isObject(slice)) return bad("", `must be an object, got ${typeName(slice)}`);
@@ -148,6 +156,13 @@ function mergeSlice(
   if (eps === undefined || eps === null) return;
   if (!Array.isArray(eps)) return bad("endpoints", `must be a list, got ${typeName(eps)}`);
   if (ports.length === 0) return;
+  const byAddrs = ports.map(({ key, port }) => {
+    let byPort = merged.get(key);
+    if (!byPort) merged.set(key, byPort = new Map());
+    let byAddr = byPort.get(port);
+    if (!byAddr) byPort.set(port, byAddr = new Map());
+    return byAddr;
+  });
   for (let i = 0; i < eps.length; i++) {
     const ep = eps[i];
     if (!isObject(ep)) {
@@ -196,7 +211,7 @@ function mergeSlice(
       }
     }
     for (let p = 0; p < ports.length; p++) {
-      const { key, port } = ports[p];
+      const port = ports[p].port;
       const info: EndpointInfo = {
         ip,
         port,
@@ -208,11 +223,9 @@ function mergeSlice(
         zoneHints,
         nodeHints,
       };
-      let byAddr = merged.get(key);
-      if (!byAddr) merged.set(key, byAddr = new Map());
-      const id = `${ip.text}|${port}`;
-      const prev = byAddr.get(id);
-      if (!prev || replaces(prev, info)) byAddr.set(id, info);
+      const byAddr = byAddrs[p];
+      const prev = byAddr.get(ip.text);
+      if (!prev || replaces(prev, info)) byAddr.set(ip.text, info);
     }
   }
 }

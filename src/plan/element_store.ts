@@ -47,12 +47,19 @@ export class ElementStore {
 
   /** All elements of a set, as [key, value]. */
   *entries(set: string): IterableIterator<[string, string]> {
+    const out: [string, string][] = [];
+    this.forEach(set, (k, v) => out.push([k, v]));
+    yield* out;
+  }
+
+  /** Calls `fn` with every element of a set (the key, and "" for a plain set's value). */
+  forEach(set: string, fn: (key: string, value: string) => void): void {
     const c = this.#counted.get(set);
     if (c) {
-      for (const k of c.keys()) yield [k, ""];
+      for (const k of c.keys()) fn(k, "");
       return;
     }
-    for (const [k, e] of this.#owned.get(set) ?? []) yield [k, e.value];
+    for (const [k, e] of this.#owned.get(set) ?? []) fn(k, e.value);
   }
 
   /** Number of elements in a set. */

@@ -39,9 +39,15 @@ function splitId(id: string): [key: string, base: number] {
 export class EndpointLists {
   #maps = new Map<string, Map<string, ListEntry>>();
   #onChange: ChangeListener;
+  #observed: () => boolean;
 
-  constructor(onChange: ChangeListener) {
+  /**
+   * `observed` says whether element changes are wanted now: until the first
+   * apply nothing diffs them, and building a key per endpoint would be waste.
+   */
+  constructor(onChange: ChangeListener, observed: () => boolean = () => true) {
     this.#onChange = onChange;
+    this.#observed = observed;
   }
 
   #emit(
@@ -51,6 +57,7 @@ export class EndpointLists {
     before: readonly string[],
     after: readonly string[],
   ) {
+    if (!this.#observed()) return;
     const n = Math.max(before.length, after.length);
     for (let i = 0; i < n; i++) {
       if (before[i] !== after[i]) {
@@ -74,11 +81,16 @@ export class EndpointLists {
 
   /** Every element of a map, as [element key, value]. */
   *entries(map: string): IterableIterator<[string, string]> {
+    const out: [string, string][] = [];
+    this.forEach(map, (k, v) => out.push([k, v]));
+    yield* out;
+  }
+
+  /** Calls `fn` with every element of a map (its element key and value). */
+  forEach(map: string, fn: (elementKey: string, value: string) => void): void {
     for (const [id, e] of this.#maps.get(map) ?? []) {
       const [key, base] = splitId(id);
-      for (let i = 0; i < e.values.length; i++) {
-        yield [listElementKey(key, base + i), e.values[i]];
-      }
+      for (let i = 0; i < e.values.length; i++) fn(listElementKey(key, base + i), e.values[i]);
     }
   }
 

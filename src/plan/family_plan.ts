@@ -48,6 +48,9 @@ const VERDICT_MAPS: ReadonlySet<string> = new Set([
   SET.shortcutNodeports,
 ]);
 
+/** What a kept fragment's lists hold (their values live in {@linkcode EndpointLists}). */
+const NO_VALUES: string[] = [];
+
 /** Net changes since the last apply, as one partial transaction writes them. */
 export interface FamilyChanges {
   /** Sets to create. */
@@ -111,7 +114,8 @@ export class FamilyPlan {
       this.#elementChanged(set, key, before, after);
     const counted = [...this.skeleton.sets].filter(([, d]) => d.startsWith("set ")).map(([n]) => n);
     this.elements = new ElementStore(onChange, counted);
-    this.lists = new EndpointLists(onChange);
+    // Endpoint lists never hold verdicts: their changes matter only once tracked.
+    this.lists = new EndpointLists(onChange, () => this.#tracking);
     for (const [set, keys] of this.skeleton.elements) {
       for (const k of keys) this.elements.add(set, k, "", "<skeleton>");
     }
@@ -158,9 +162,10 @@ export class FamilyPlan {
     return LIST_MAPS.has(set) ? this.lists.element(set, key) : this.elements.get(set, key);
   }
 
-  /** Every element of a skeleton set or map, as [key, value]. */
-  elementsOf(set: string): IterableIterator<[string, string]> {
-    return LIST_MAPS.has(set) ? this.lists.entries(set) : this.elements.entries(set);
+  /** Calls `fn` with every element of a skeleton set or map (key, and value or ""). */
+  forEachElement(set: string, fn: (key: string, value: string) => void): void {
+    if (LIST_MAPS.has(set)) this.lists.forEach(set, fn);
+    else this.elements.forEach(set, fn);
   }
 
   /** Chains and sets beyond the skeleton, by name. */
@@ -272,10 +277,12 @@ export class FamilyPlan {
       }
     }
     // Endpoint lists.
-    const listIds = new Set(after.lists.map((l) => `${l.map}\u0000${l.key}\u0000${l.base}`));
-    for (const l of before?.lists ?? []) {
-      if (!listIds.has(`${l.map}\u0000${l.key}\u0000${l.base}`)) {
-        this.lists.remove(l.map, l.key, l.base, owner);
+    if (before && before.lists.length > 0) {
+      const listIds = new Set(after.lists.map((l) => `${l.map}\u0000${l.key}\u0000${l.base}`));
+      for (const l of before.lists) {
+        if (!listIds.has(`${l.map}\u0000${l.key}\u0000${l.base}`)) {
+          this.lists.remove(l.map, l.key, l.base, owner);
+        }
       }
     }
     for (const l of after.lists) {
@@ -285,7 +292,7 @@ export class FamilyPlan {
     }
     // Kept to diff the next version; endpoint values are found again in the lists.
     after.elements = elements;
-    for (const l of after.lists) l.values = [];
+    for (const l of after.lists) l.values = NO_VALUES;
     this.#fragments.set(owner, after);
   }
 

@@ -39,7 +39,7 @@ function tableName(plan: FamilyPlan): string {
 function pushAllElements(plan: FamilyPlan, t: string, out: string[]): void {
   for (const set of plan.skeleton.sets.keys()) {
     const items: string[] = [];
-    for (const [k, v] of plan.elementsOf(set)) items.push(elementText(set, k, v));
+    plan.forEachElement(set, (k, v) => items.push(elementText(set, k, v)));
     pushElements(out, `add element ${t}`, set, items);
   }
 }

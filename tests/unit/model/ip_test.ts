@@ -17,6 +17,11 @@ Deno.test("tryParseIp() reads sloppy IPv4 literals as decimal and trims spaces",
     ["\t192.0.2.1\n", "192.0.2.1"],
     ["0.0.0.0", "0.0.0.0"],
     ["255.255.255.255", "255.255.255.255"],
+    // A zero is canonical alone, not before another digit (the canonical text is reused as is).
+    ["10.0.0.00", "10.0.0.0"],
+    ["00.1.2.3", "0.1.2.3"],
+    ["10.20.0.09", "10.20.0.9"],
+    ["10.0.0.10", "10.0.0.10"],
   ];
   for (const [input, want] of cases) {
     const ip = tryParseIp(input);
