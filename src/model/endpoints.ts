@@ -118,19 +118,34 @@ export function mergeEndpointSlices(
     bad.finish();
   }
   const out: EndpointsByPort = new Map();
-  for (const [key, byPort] of merged) {
-    const eps: EndpointInfo[] = [];
-    for (const byAddr of byPort.values()) for (const ep of byAddr.values()) eps.push(ep);
-    if (eps.length > 0) out.set(key, eps.sort(compareEndpoints));
-  }
+  for (const [key, eps] of merged) if (eps.length > 0) out.set(key, dedupe(eps));
   return out;
 }
 
 /**
- * Endpoints being merged: service port key → endpoint port → address → endpoint. Nested
- * rather than keyed by `address|port`: no key string is built per endpoint.
+ * Endpoints being merged: service port key → every copy, in slice order. Sorted, then
+ * deduplicated in one pass: no map and no key string per endpoint.
  */
-type Merged = Map<string, Map<number, Map<string, EndpointInfo>>>;
+type Merged = Map<string, EndpointInfo[]>;
+
+/**
+ * Sorts `eps` and keeps one copy of each address:port: the first copy (slices are in name
+ * order), unless a later one {@linkcode replaces} it. The sort is stable, so copies of one
+ * address:port stay in slice order.
+ */
+function dedupe(eps: EndpointInfo[]): EndpointInfo[] {
+  eps.sort(compareEndpoints);
+  let n = 0;
+  for (let i = 0; i < eps.length; i++) {
+    const ep = eps[i];
+    const last = n > 0 ? eps[n - 1] : undefined;
+    if (last && last.port === ep.port && last.ip.text === ep.ip.text) {
+      if (replaces(last, ep)) eps[n - 1] = ep;
+    } else eps[n++] = ep;
+  }
+  eps.length = n;
+  return eps;
+}
 
 /** Whether `b`, a copy of the same address:port, replaces `a`. */
 function replaces(a: EndpointInfo, b: EndpointInfo): boolean {
@@ -156,12 +171,10 @@ function mergeSlice(
   if (eps === undefined || eps === null) return;
   if (!Array.isArray(eps)) return bad("endpoints", `must be a list, got ${typeName(eps)}`);
   if (ports.length === 0) return;
-  const byAddrs = ports.map(({ key, port }) => {
-    let byPort = merged.get(key);
-    if (!byPort) merged.set(key, byPort = new Map());
-    let byAddr = byPort.get(port);
-    if (!byAddr) byPort.set(port, byAddr = new Map());
-    return byAddr;
+  const lists = ports.map(({ key }) => {
+    let l = merged.get(key);
+    if (!l) merged.set(key, l = []);
+    return l;
   });
   for (let i = 0; i < eps.length; i++) {
     const ep = eps[i];
@@ -223,9 +236,7 @@ function mergeSlice(
         zoneHints,
         nodeHints,
       };
-      const byAddr = byAddrs[p];
-      const prev = byAddr.get(ip.text);
-      if (!prev || replaces(prev, info)) byAddr.set(ip.text, info);
+      lists[p].push(info);
     }
   }
 }

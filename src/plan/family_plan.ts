@@ -14,7 +14,7 @@ import { buildSkeleton, pickChainRules, type Skeleton } from "./skeleton.ts";
 import { ElementStore } from "./element_store.ts";
 import { EndpointLists } from "./endpoint_lists.ts";
 import { endpointsMap, parsePickChain, PROTOCOLS, SET } from "./names.ts";
-import { emptyFragment, type Fragment, type FragmentElement, fragmentSize } from "./fragment.ts";
+import { emptyFragment, type Fragment, fragmentSize } from "./fragment.ts";
 import { renderServicePort } from "./service_fragment.ts";
 import type { ServicePortPolicy } from "./service_policy.ts";
 import type { ServicePortInfo } from "../model/service_port.ts";
@@ -247,34 +247,38 @@ export class FamilyPlan {
         this.#setObject(name, { kind: "chain", rules });
       }
     }
-    // Elements: each once per owner; remove what is gone, add what is new (the store keeps owners).
-    // A one-port Service's fragment has no duplicates, and a new one nothing to diff against: the
-    // common case at start-up builds no element ids at all.
-    const id = (e: FragmentElement) => `${e[0]}\u0000${e[1]}\u0000${e[2]}`;
+    // Elements (triples `set, key, value`): each once per owner; remove what is gone, add what is
+    // new (the store keeps owners). A one-port Service's fragment has no duplicates, and a new one
+    // nothing to diff against: the common case at start-up builds no element ids at all.
+    const id = (e: readonly string[], i: number) => `${e[i]}\u0000${e[i + 1]}\u0000${e[i + 2]}`;
     let elements = after.elements;
     if (!unique) {
       const has = new Set<string>();
-      elements = elements.filter((e) => {
-        const k = id(e);
-        return has.has(k) ? false : (has.add(k), true);
-      });
+      const kept: string[] = [];
+      for (let i = 0; i < elements.length; i += 3) {
+        const k = id(elements, i);
+        if (has.has(k)) continue;
+        has.add(k);
+        kept.push(elements[i], elements[i + 1], elements[i + 2]);
+      }
+      elements = kept;
     }
+    const add = (e: readonly string[], i: number) => {
+      if (this.elements.add(e[i], e[i + 1], e[i + 2], owner) !== undefined) {
+        this.#conflict(report, owner, e[i], e[i + 1]);
+      }
+    };
     if (!before || before.elements.length === 0) {
-      for (const e of elements) {
-        if (this.elements.add(e[0], e[1], e[2], owner) !== undefined) {
-          this.#conflict(report, owner, e[0], e[1]);
-        }
-      }
+      for (let i = 0; i < elements.length; i += 3) add(elements, i);
     } else {
-      const had = new Set(before.elements.map(id));
-      const has = new Set(elements.map(id));
-      for (const e of before.elements) if (!has.has(id(e))) this.elements.remove(e[0], e[1], owner);
-      for (const e of elements) {
-        if (had.has(id(e))) continue;
-        if (this.elements.add(e[0], e[1], e[2], owner) !== undefined) {
-          this.#conflict(report, owner, e[0], e[1]);
-        }
+      const was = before.elements;
+      const had = new Set<string>(), has = new Set<string>();
+      for (let i = 0; i < was.length; i += 3) had.add(id(was, i));
+      for (let i = 0; i < elements.length; i += 3) has.add(id(elements, i));
+      for (let i = 0; i < was.length; i += 3) {
+        if (!has.has(id(was, i))) this.elements.remove(was[i], was[i + 1], owner);
       }
+      for (let i = 0; i < elements.length; i += 3) if (!had.has(id(elements, i))) add(elements, i);
     }
     // Endpoint lists.
     if (before && before.lists.length > 0) {

@@ -25,7 +25,7 @@ import { firewallRanges, type ServicePortInfo } from "../model/service_port.ts";
 import type { EndpointInfo } from "../model/endpoints.ts";
 import { type Cidr, cidrContains } from "../model/ip.ts";
 import type { FamilyContext } from "./family_context.ts";
-import { addElement, type Fragment } from "./fragment.ts";
+import { addChain, addElement, addSet, type Fragment } from "./fragment.ts";
 import {
   affinityChain,
   affinityEndpointChain,
@@ -192,11 +192,12 @@ function renderAffinityObjects(
   for (const ep of dnatTargets(policy)) {
     const tag = endpointTag(ep.ip, ep.port);
     const set = affinitySet(sp.id, tag);
-    f.sets.set(
+    addSet(
+      f,
       set,
       `set ${set} { type ${ctx.addrType}; flags dynamic,timeout; size ${ctx.affinityMaxClients}; }`,
     );
-    f.chains.set(affinityEndpointChain(sp.id, tag), [
+    addChain(f, affinityEndpointChain(sp.id, tag), [
       `update @${set} { ${w} saddr timeout ${sp.affinityTimeoutSeconds}s }`,
       `meta l4proto ${sp.protocol} dnat ${w} to ${to(ep)}`,
     ]);
@@ -229,12 +230,12 @@ function renderAffinityObjects(
           chains.map((c, i) => `${i} : goto ${c}`).join(", ")
         } }`,
     );
-    f.chains.set(main, rules);
+    addChain(f, main, rules);
     if (used.has("masq")) {
-      f.chains.set(affinityChain(sp.id, which, "masq"), [`jump ${CHAIN.markMasq}`, `goto ${main}`]);
+      addChain(f, affinityChain(sp.id, which, "masq"), [`jump ${CHAIN.markMasq}`, `goto ${main}`]);
     }
     if (used.has("shortcut")) {
-      f.chains.set(affinityChain(sp.id, which, "shortcut"), [
+      addChain(f, affinityChain(sp.id, which, "shortcut"), [
         `fib saddr type local jump ${CHAIN.markMasq}`,
         `goto ${main}`,
       ]);

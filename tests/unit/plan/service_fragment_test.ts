@@ -5,7 +5,7 @@ import {
   type PreviousEndpoints,
   renderServicePort,
 } from "../../../src/plan/service_fragment.ts";
-import { emptyFragment, type Fragment } from "../../../src/plan/fragment.ts";
+import { emptyFragment, type Fragment, fragmentElements } from "../../../src/plan/fragment.ts";
 import { endpointsMap, SET, SHORTCUT_OFFSET } from "../../../src/plan/names.ts";
 import { listElementKey } from "../../../src/plan/endpoint_lists.ts";
 import type { FamilyContext } from "../../../src/plan/family_context.ts";
@@ -48,7 +48,9 @@ function render(
 
 /** Elements of one set or map as `key` or `key : value`, sorted; endpoint lists as their elements. */
 function elementsOf(f: Fragment, set: string): string[] {
-  const plain = f.elements.filter(([s]) => s === set).map(([, k, v]) => (v ? `${k} : ${v}` : k));
+  const plain = fragmentElements(f).filter(([s]) => s === set).map((
+    [, k, v],
+  ) => (v ? `${k} : ${v}` : k));
   const listed = f.lists.filter((l) => l.map === set).flatMap((l) =>
     l.values.map((v, i) => `${listElementKey(l.key, l.base + i)} : ${v}`)
   );
