@@ -29,6 +29,7 @@ import {
   decideServicePort,
   type EntryAction,
   type MasqueradeRule,
+  mayHairpin,
 } from "../plan/service_policy.ts";
 
 /** The packet to explain. */
@@ -285,7 +286,7 @@ export function explainPacket(
   const eps = action.endpoints;
   out.candidates = describe(eps);
   out.masquerade = masqueradeOf(action.masquerade, src.kind, settings.masqueradeAll, ctx);
-  if (eps.some((e) => e.ip.text === query.src.text)) {
+  if (eps.some((e) => e.ip.text === query.src.text && mayHairpin(e, ctx.node.name))) {
     out.masquerade = { yes: true, reason: "hairpin: the client is one of the endpoints" };
   }
   if (sp.affinityTimeoutSeconds > 0) out.affinity = `ClientIP, ${sp.affinityTimeoutSeconds}s`;

@@ -130,6 +130,20 @@ export function decideServicePort(
   return policy;
 }
 
+/**
+ * Whether a connection DNATed on this node can come from endpoint `ep` itself: a hairpin
+ * flow, which must be masqueraded so that the endpoint's reply comes back through the NAT.
+ * Only an endpoint on this node (or one whose node is not known) can be such a client: a pod
+ * on another node reaches a Service through its own node's rules, and what reaches this node
+ * from elsewhere is external traffic, masqueraded anyway under a Cluster policy and sent only
+ * to this node's endpoints under a Local one. Upstream writes the hairpin rule for every
+ * endpoint; here each one is a kernel element, and in a cluster of N nodes this keeps 1/N of
+ * them.
+ */
+export function mayHairpin(ep: EndpointInfo, nodeName: string): boolean {
+  return ep.nodeName === "" || ep.nodeName === nodeName;
+}
+
 /** Endpoints a policy may DNAT to, each once (the union of its actions' sets). */
 export function dnatTargets(policy: ServicePortPolicy): EndpointInfo[] {
   const seen = new Set<EndpointInfo>();

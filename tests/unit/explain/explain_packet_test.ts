@@ -162,6 +162,10 @@ Deno.test("explainPacket() masquerades by source, policy and settings as the rul
     yes: true,
     reason: "hairpin: the client is one of the endpoints",
   });
+  // An endpoint on another node is never a client DNATed here: no hairpin element, no masquerade.
+  const far = explain(FAR1, "10.96.0.12", 80);
+  assert.equal(far.verdict, "DNAT");
+  assert.deepEqual(far.masquerade?.yes, false, JSON.stringify(far.masquerade));
   const bridge = explain(POD, "10.96.0.10", 80, {
     settings: { detectLocalMode: "BridgeInterface", bridgeInterface: "cni0" },
   });

@@ -57,6 +57,17 @@ function elementsOf(f: Fragment, set: string): string[] {
   return [...plain, ...listed].sort();
 }
 
+Deno.test("renderServicePort() writes hairpin elements for endpoints on this node or on an unknown node only", () => {
+  const f = render({}, [
+    endpoint("10.244.1.5"),
+    endpoint("10.244.2.5", OTHER),
+    endpoint("10.244.9.5", ""),
+    endpoint("192.0.2.50", undefined, { nodeName: undefined }),
+  ]);
+  assert.equal(elementsOf(f, EP).length, 4, "every endpoint is a DNAT target");
+  assert.deepEqual(elementsOf(f, SET.hairpin), ["10.244.1.5", "10.244.9.5", "192.0.2.50"]);
+});
+
 /** The endpoints maps of TCP entry points. */
 const EP = endpointsMap("ip", "tcp");
 const NP_EP = endpointsMap("nodeport", "tcp");
@@ -71,10 +82,7 @@ Deno.test("renderServicePort() puts a ClusterIP in service-ips with one endpoint
     "10.96.0.10 . 80 . 1 : 10.244.2.5 . 8080",
   ]);
   assert.deepEqual(elementsOf(f, SET.clusterIps), ["10.96.0.10"]);
-  assert.deepEqual(elementsOf(f, SET.hairpin), [
-    "10.244.1.5",
-    "10.244.2.5",
-  ]);
+  assert.deepEqual(elementsOf(f, SET.hairpin), ["10.244.1.5"], "only this node's endpoint");
   assert.equal(f.chains.size + f.sets.size, 0, "no per-Service objects without affinity");
   assert.deepEqual(elementsOf(f, SET.noEndpointServices), []);
 });
