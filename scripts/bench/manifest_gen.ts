@@ -11,7 +11,7 @@
 
 import { endpointCount, generateObjects, type GenerateOptions, makeNode } from "./cluster_gen.ts";
 import type { EndpointSlice, Service } from "../../src/model/kube_types.ts";
-import { toKubectlYaml } from "./kubectl_yaml.ts";
+import { toKubectlYaml } from "../../tests/support/kubectl_yaml.ts";
 
 /** Manifest formats. */
 export type ManifestFormat = "yaml" | "json";
