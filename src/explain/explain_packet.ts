@@ -286,7 +286,7 @@ export function explainPacket(
   const eps = action.endpoints;
   out.candidates = describe(eps);
   out.masquerade = masqueradeOf(action.masquerade, src.kind, settings.masqueradeAll, ctx);
-  if (eps.some((e) => e.ip.text === query.src.text && mayHairpin(e, ctx.node.name))) {
+  if (eps.some((e) => e.ip.text === query.src.text && mayHairpin(e, ctx.node))) {
     out.masquerade = { yes: true, reason: "hairpin: the client is one of the endpoints" };
   }
   if (sp.affinityTimeoutSeconds > 0) out.affinity = `ClientIP, ${sp.affinityTimeoutSeconds}s`;

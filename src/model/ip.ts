@@ -40,18 +40,13 @@ export class IpParseError extends Error {
   }
 }
 
-/** Set by {@linkcode parseV4}: whether the text it read was already canonical. */
-let v4Canonical = false;
-
 function parseV4(s: string): number[] | undefined {
   // Hand-written: this runs for every endpoint address, 100k times at scale.
   const out = [0, 0, 0, 0];
-  let part = 0, value = 0, digits = 0, canonical = true;
+  let part = 0, value = 0, digits = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      // A leading zero ("041") is read as decimal, but the text is not canonical.
-      if (digits === 1 && value === 0) canonical = false;
       value = value * 10 + (c - 48);
       if (++digits > 3) return undefined;
     } else if (c === 46) {
@@ -63,8 +58,20 @@ function parseV4(s: string): number[] | undefined {
   }
   if (digits === 0 || value > 255 || part !== 3) return undefined;
   out[3] = value;
-  v4Canonical = canonical;
   return out;
+}
+
+/** Whether a valid dotted quad has an octet with a leading zero ("041"), read as decimal. */
+function hasLeadingZero(s: string): boolean {
+  for (let i = 0; i + 1 < s.length; i++) {
+    if (
+      s.charCodeAt(i) === 48 && (i === 0 || s.charCodeAt(i - 1) === 46) &&
+      s.charCodeAt(i + 1) !== 46
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function parseV6(s: string): number[] | undefined {
@@ -176,7 +183,7 @@ export function tryParseIp(input: unknown): IpAddr | undefined {
   }
   const bytes = parseV4(s);
   // Most addresses are written canonically already: keep the text instead of rebuilding it.
-  return bytes ? fromBytes(bytes, v4Canonical ? s : undefined) : undefined;
+  return bytes ? fromBytes(bytes, hasLeadingZero(s) ? undefined : s) : undefined;
 }
 
 /**

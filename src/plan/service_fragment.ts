@@ -84,7 +84,7 @@ export function renderServicePort(
   if (affinity) renderAffinityObjects(sp, policy, ctx, fragment);
   for (const ep of dnatTargets(policy)) {
     // Kept by address only; written as `addr . addr` (see nft_script.ts).
-    if (mayHairpin(ep, ctx.node.name)) addElement(fragment, SET.hairpin, ep.ip.text);
+    if (mayHairpin(ep, ctx.node)) addElement(fragment, SET.hairpin, ep.ip.text);
   }
 
   const entry = (

@@ -10,7 +10,12 @@
 
 import type { ServicePortInfo } from "../model/service_port.ts";
 import type { EndpointInfo } from "../model/endpoints.ts";
-import { type CategorizedEndpoints, categorizeEndpoints } from "../model/categorize.ts";
+import {
+  type CategorizedEndpoints,
+  categorizeEndpoints,
+  isLocal,
+  type NodeInputs,
+} from "../model/categorize.ts";
 import type { Family, IpAddr } from "../model/ip.ts";
 
 /** The two endpoint sets of a service port. */
@@ -140,8 +145,8 @@ export function decideServicePort(
  * endpoint; here each one is a kernel element, and in a cluster of N nodes this keeps 1/N of
  * them.
  */
-export function mayHairpin(ep: EndpointInfo, nodeName: string): boolean {
-  return ep.nodeName === "" || ep.nodeName === nodeName;
+export function mayHairpin(ep: EndpointInfo, node: NodeInputs): boolean {
+  return ep.nodeName === "" || isLocal(ep, node);
 }
 
 /** Endpoints a policy may DNAT to, each once (the union of its actions' sets). */
