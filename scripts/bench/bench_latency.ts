@@ -30,8 +30,7 @@ import { Proxier } from "../../src/sync/proxier.ts";
 import { SyncLoop } from "../../src/sync/sync_loop.ts";
 import type { NftRunner } from "../../src/nft/nft_runner.ts";
 import { openNftRunner } from "../../src/nft/open_runner.ts";
-import { startDriftDetection } from "../../src/sync/drift_detection.ts";
-import { BASE_CHAINS } from "../../src/plan/skeleton.ts";
+import { benchDriftDetection } from "./bench_partial.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 
@@ -124,14 +123,7 @@ async function measureLatency(server: FakeApiServer, a: LatencyArgs): Promise<La
       if (c.kind === "EndpointSlice" && rv && emitted.has(rv)) arrived.push(rv);
     });
     const nft = openNftRunner("auto");
-    const drift = startDriftDetection({
-      runner: nft.runner,
-      table: "kube-nft-proxy",
-      baseChains: BASE_CHAINS,
-      pollPeriodMs: 30_000,
-      logger: silentLogger,
-      onDrift: (what) => console.error(`unexpected drift: ${what}`),
-    });
+    const drift = benchDriftDetection(nft.runner);
     const inner = drift.runner;
     const runner: NftRunner = {
       run: (args) => inner.run(args),

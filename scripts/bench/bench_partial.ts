@@ -33,7 +33,8 @@ import {
 import { denoInNamespace, withNamespace } from "./netns.ts";
 import { Proxier, type SyncResult } from "../../src/sync/proxier.ts";
 import { openNftRunner } from "../../src/nft/open_runner.ts";
-import { startDriftDetection } from "../../src/sync/drift_detection.ts";
+import { type DriftDetection, startDriftDetection } from "../../src/sync/drift_detection.ts";
+import type { NftRunner } from "../../src/nft/nft_runner.ts";
 import { BASE_CHAINS } from "../../src/plan/skeleton.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
@@ -158,6 +159,21 @@ async function retryFull(proxier: Proxier): Promise<void> {
   }
 }
 
+/**
+ * Drift detection around `runner`, as the proxy runs it (the bench's syncs go
+ * through its runner); an outside change during a measurement is reported.
+ */
+export function benchDriftDetection(runner: NftRunner): DriftDetection {
+  return startDriftDetection({
+    runner,
+    table: "kube-nft-proxy",
+    baseChains: BASE_CHAINS,
+    pollPeriodMs: 30_000,
+    logger: silentLogger,
+    onDrift: (what) => console.error(`unexpected drift: ${what}`),
+  });
+}
+
 /** The measurement itself; runs inside the namespace. */
 async function measurePartial(a: PartialArgs): Promise<PartialRunnerResult> {
   const gen = { services: a.services, endpointsPerService: a.endpointsPerService };
@@ -166,14 +182,7 @@ async function measurePartial(a: PartialArgs): Promise<PartialRunnerResult> {
   if (nft.backend !== a.backend) {
     throw new UnexpectedSyncError(`wanted ${a.backend}, got ${nft.backend}: ${nft.fallbackReason}`);
   }
-  const drift = startDriftDetection({
-    runner: nft.runner,
-    table: "kube-nft-proxy",
-    baseChains: BASE_CHAINS,
-    pollPeriodMs: 30_000,
-    logger: silentLogger,
-    onDrift: (what) => console.error(`unexpected drift: ${what}`),
-  });
+  const drift = benchDriftDetection(nft.runner);
   const proxier = new Proxier({
     state,
     settings: benchSettings(),
