@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { withTempDir } from "../../../support/temp_dir.ts";
 import { loadClientConfig } from "../../../../src/source/apiserver/client_config.ts";
 import { KubeConfigError } from "../../../../src/source/apiserver/errors.ts";
 import { writeKubeconfig } from "../../../support/certs.ts";
@@ -7,17 +8,8 @@ const CA = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";
 const CERT = "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n";
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "apiserver_cfg_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("loadClientConfig() reads certificate files named in a kubeconfig", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     await Deno.writeTextFile(`${dir}/ca.crt`, CA);
     await Deno.writeTextFile(`${dir}/c.crt`, CERT);
     await Deno.writeTextFile(`${dir}/c.key`, KEY);
@@ -39,7 +31,7 @@ Deno.test("loadClientConfig() reads certificate files named in a kubeconfig", as
 });
 
 Deno.test("loadClientConfig() decodes inline data, takes a token and applies --master", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     await writeKubeconfig(`${dir}/kc`, {
       server: "https://a.example:6443",
       caData: CA,
@@ -55,7 +47,7 @@ Deno.test("loadClientConfig() decodes inline data, takes a token and applies --m
 });
 
 Deno.test("loadClientConfig() honours insecure-skip-tls-verify with a warning, and refuses it with a CA as client-go does", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     await writeKubeconfig(`${dir}/kc`, {
       server: "https://a.example",
       insecureSkipTlsVerify: true,
@@ -87,7 +79,7 @@ Deno.test("loadClientConfig() with only --master uses no credentials", () => {
 });
 
 Deno.test("loadClientConfig() names the file and field of a missing client key", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     await writeKubeconfig(`${dir}/kc`, {
       server: "https://10.0.0.1:6443",
       certData: CERT,
@@ -103,7 +95,7 @@ Deno.test("loadClientConfig() names the file and field of a missing client key",
 });
 
 Deno.test("loadClientConfig() rejects a missing file, bad YAML, bad server URL and a non-PEM CA", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     assert.throws(
       () => loadClientConfig({ kubeconfigPath: `${dir}/nope` }),
       (e: unknown) => e instanceof KubeConfigError && /cannot read/.test(e.message),
@@ -128,7 +120,7 @@ Deno.test("loadClientConfig() rejects a missing file, bad YAML, bad server URL a
 });
 
 Deno.test("loadClientConfig() uses the in-cluster service account when nothing is given", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     const sa = `${dir}/var/run/secrets/kubernetes.io/serviceaccount`;
     await Deno.mkdir(sa, { recursive: true });
     await Deno.writeTextFile(`${sa}/ca.crt`, CA);
@@ -152,7 +144,7 @@ Deno.test("loadClientConfig() uses the in-cluster service account when nothing i
 });
 
 Deno.test("loadClientConfig() reads a users[].user.tokenFile, as in kubeadm's kube-proxy kubeconfig", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     await Deno.writeTextFile(`${dir}/ca.crt`, CA);
     await Deno.writeTextFile(`${dir}/token`, "abc\n");
     await Deno.writeTextFile(
@@ -204,7 +196,7 @@ ${userExtra}`;
 }
 
 Deno.test("loadClientConfig() reports a kubeconfig syntax error by file and line only, never its content", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     const cases: [string, number][] = [
       [`    token: ${TOKEN}\n   bad: indentation\n`, 19],
       [`    token: [${TOKEN}\n`, 19], // the end of the text
@@ -233,7 +225,7 @@ Deno.test("loadClientConfig() reports a kubeconfig syntax error by file and line
 });
 
 Deno.test("loadClientConfig() does not quote a bad server URL, which may carry credentials", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     await writeKubeconfig(`${dir}/kc`, { server: "https://admin:s3cr3t@[bad" });
     assert.throws(
       () => loadClientConfig({ kubeconfigPath: `${dir}/kc` }),
@@ -245,7 +237,7 @@ Deno.test("loadClientConfig() does not quote a bad server URL, which may carry c
 });
 
 Deno.test("loadClientConfig() passes tls-server-name on and warns only where it cannot be honoured", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("apiserver_cfg_", async (dir) => {
     const text = kubeconfigText(`    token: ${TOKEN}\n`).replace(
       "    server: https://10.0.0.1:6443\n",
       "    server: https://10.0.0.1:6443\n    tls-server-name: kubernetes.default.svc\n",

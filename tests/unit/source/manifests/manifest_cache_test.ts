@@ -1,38 +1,20 @@
 import assert from "node:assert/strict";
+import { serviceManifest } from "../../../fixtures/unit/manifest_files.ts";
+import { withTempDir } from "../../../support/temp_dir.ts";
 import { ManifestCache } from "../../../../src/source/manifests/manifest_cache.ts";
 import { ManifestError } from "../../../../src/source/manifests/read_manifests.ts";
 
-function svc(name: string, port = 80): string {
-  return `apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-  resourceVersion: "1"
-spec:
-  clusterIP: 10.96.0.${name.length}
-  ports:
-  - port: ${port}
-`;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "manifest_cache_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("ManifestCache re-parses only the file that changed, and not a file merely touched", async () => {
-  await withDir(async (dir) => {
-    for (const n of ["a", "b", "c"]) await Deno.writeTextFile(`${dir}/${n}.yaml`, svc(`web-${n}`));
+  await withTempDir("manifest_cache_test_", async (dir) => {
+    for (const n of ["a", "b", "c"]) {
+      await Deno.writeTextFile(`${dir}/${n}.yaml`, serviceManifest(`web-${n}`));
+    }
     const cache = new ManifestCache();
     const first = await cache.read(dir);
     assert.equal(cache.parses, 3);
     assert.ok(first.every((r) => r.parsed && !r.error));
 
-    await Deno.writeTextFile(`${dir}/b.yaml`, svc("web-b", 8080));
+    await Deno.writeTextFile(`${dir}/b.yaml`, serviceManifest("web-b", 8080));
     await Deno.utime(`${dir}/c.yaml`, new Date(), new Date(Date.now() + 5000));
     const second = await cache.read(dir);
     assert.equal(cache.parses, 4, "only b.yaml is parsed again");
@@ -50,11 +32,11 @@ Deno.test("ManifestCache re-parses only the file that changed, and not a file me
 });
 
 Deno.test("ManifestCache keeps a broken file's last good objects and reports its line", async () => {
-  await withDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/a.yaml`, svc("web"));
+  await withTempDir("manifest_cache_test_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.yaml`, serviceManifest("web"));
     const cache = new ManifestCache();
     const [good] = await cache.read(dir);
-    await Deno.writeTextFile(`${dir}/a.yaml`, `${svc("web")}oops: a: b\n`);
+    await Deno.writeTextFile(`${dir}/a.yaml`, `${serviceManifest("web")}oops: a: b\n`);
     const [bad] = await cache.read(dir);
     assert.ok(bad.error instanceof ManifestError);
     assert.match(bad.error.message, /a\.yaml:10: YAML error: /);
@@ -63,11 +45,11 @@ Deno.test("ManifestCache keeps a broken file's last good objects and reports its
 });
 
 Deno.test("ManifestCache does not parse a file rewritten with the same content", async () => {
-  await withDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/a.yaml`, svc("web"));
+  await withTempDir("manifest_cache_test_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.yaml`, serviceManifest("web"));
     const cache = new ManifestCache();
     const [first] = await cache.read(dir);
-    await Deno.writeTextFile(`${dir}/a.yaml`, svc("web")); // new mtime, same bytes
+    await Deno.writeTextFile(`${dir}/a.yaml`, serviceManifest("web")); // new mtime, same bytes
     await Deno.utime(`${dir}/a.yaml`, new Date(), new Date(Date.now() + 10_000));
     const [second] = await cache.read(dir);
     assert.equal(cache.parses, 1, "same SHA-256: not parsed again");
@@ -77,7 +59,7 @@ Deno.test("ManifestCache does not parse a file rewritten with the same content",
 });
 
 Deno.test("ManifestCache rejects a path that cannot be read with a ManifestError naming it", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("manifest_cache_test_", async (dir) => {
     const cache = new ManifestCache();
     await assert.rejects(cache.read(`${dir}/missing`), (e: unknown) => {
       assert.ok(e instanceof ManifestError);

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { serviceManifest } from "../../../fixtures/unit/manifest_files.ts";
+import { withTempDir } from "../../../support/temp_dir.ts";
 import { ClusterState, type ObjectChange } from "../../../../src/source/cluster_state.ts";
 import {
   loadManifestsInto,
@@ -6,28 +8,6 @@ import {
 } from "../../../../src/source/manifests/manifest_source.ts";
 import { Logger } from "../../../../src/log/logger.ts";
 import { eventually } from "../../../support/eventually.ts";
-
-function svc(name: string, port = 80): string {
-  return `apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-  resourceVersion: "1"
-spec:
-  clusterIP: 10.96.0.${name.length}
-  ports:
-  - port: ${port}
-`;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "manifest_source_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** Waits until `check` passes (polling every 20 ms, for up to 5 s). */
 function settle(check: () => void): Promise<void> {
@@ -41,8 +21,11 @@ function recorder(state: ClusterState): ObjectChange[] {
 }
 
 Deno.test("loadManifestsInto() emits no change for unchanged objects and one for a changed one", async () => {
-  await withDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/a.yaml`, `${svc("web")}---\n${svc("api")}`);
+  await withTempDir("manifest_source_test_", async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/a.yaml`,
+      `${serviceManifest("web")}---\n${serviceManifest("api")}`,
+    );
     const state = new ClusterState();
     const changes = recorder(state);
     const first = await loadManifestsInto(dir, state);
@@ -52,21 +35,26 @@ Deno.test("loadManifestsInto() emits no change for unchanged objects and one for
     // Same content, other formatting and another resourceVersion: nothing to do.
     await Deno.writeTextFile(
       `${dir}/a.yaml`,
-      `# reformatted\n${svc("web").replace('"1"', '"7"')}---\n${svc("api")}\n\n`,
+      `# reformatted\n${serviceManifest("web").replace('"1"', '"7"')}---\n${
+        serviceManifest("api")
+      }\n\n`,
     );
     await loadManifestsInto(dir, state);
     assert.equal(changes.length, 2);
 
-    await Deno.writeTextFile(`${dir}/a.yaml`, `${svc("web", 81)}---\n${svc("api")}`);
+    await Deno.writeTextFile(
+      `${dir}/a.yaml`,
+      `${serviceManifest("web", 81)}---\n${serviceManifest("api")}`,
+    );
     await loadManifestsInto(dir, state);
     assert.deepEqual(changes.slice(2).map((c) => c.key), ["default/web"]);
   });
 });
 
 Deno.test("loadManifestsInto() reports an object defined in two files and keeps the last", async () => {
-  await withDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/a.yaml`, svc("web", 80));
-    await Deno.writeTextFile(`${dir}/b.yaml`, svc("web", 81));
+  await withTempDir("manifest_source_test_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.yaml`, serviceManifest("web", 80));
+    await Deno.writeTextFile(`${dir}/b.yaml`, serviceManifest("web", 81));
     const state = new ClusterState();
     const lines: string[] = [];
     const r = await loadManifestsInto(dir, state, {
@@ -82,9 +70,12 @@ Deno.test("loadManifestsInto() reports an object defined in two files and keeps 
 });
 
 Deno.test("startManifestSource() applies an edit of one file of many, emitting only its changes", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("manifest_source_test_", async (dir) => {
     for (let i = 0; i < 5; i++) {
-      await Deno.writeTextFile(`${dir}/f${i}.yaml`, `${svc(`a${i}`)}---\n${svc(`b${i}`)}`);
+      await Deno.writeTextFile(
+        `${dir}/f${i}.yaml`,
+        `${serviceManifest(`a${i}`)}---\n${serviceManifest(`b${i}`)}`,
+      );
     }
     const state = new ClusterState();
     const lines: string[] = [];
@@ -93,7 +84,10 @@ Deno.test("startManifestSource() applies an edit of one file of many, emitting o
     try {
       const changes = recorder(state);
       assert.equal(state.objects("Service").size, 10);
-      await Deno.writeTextFile(`${dir}/f3.yaml`, `${svc("a3", 9090)}---\n${svc("b3")}`);
+      await Deno.writeTextFile(
+        `${dir}/f3.yaml`,
+        `${serviceManifest("a3", 9090)}---\n${serviceManifest("b3")}`,
+      );
       await settle(() => assert.deepEqual(changes.map((c) => c.key), ["default/a3"]));
       assert.ok(
         lines.some((l) => /Reloaded manifests .*parsed=1 files=5/.test(l)),
@@ -101,10 +95,10 @@ Deno.test("startManifestSource() applies an edit of one file of many, emitting o
       );
 
       // A broken edit keeps the file's objects; fixing it applies the fix.
-      await Deno.writeTextFile(`${dir}/f3.yaml`, `${svc("a3", 9090)}---\nkind: [\n`);
+      await Deno.writeTextFile(`${dir}/f3.yaml`, `${serviceManifest("a3", 9090)}---\nkind: [\n`);
       await settle(() => assert.ok(lines.some((l) => /f3\.yaml:\d+: YAML error/.test(l))));
       assert.equal(state.objects("Service").size, 10);
-      await Deno.writeTextFile(`${dir}/f3.yaml`, svc("a3", 9090));
+      await Deno.writeTextFile(`${dir}/f3.yaml`, serviceManifest("a3", 9090));
       await settle(() => assert.equal(state.get("Service", "default/b3"), undefined));
       assert.deepEqual(changes.map((c) => c.key), ["default/a3", "default/b3"]);
     } finally {
@@ -114,18 +108,18 @@ Deno.test("startManifestSource() applies an edit of one file of many, emitting o
 });
 
 Deno.test("startManifestSource() follows a single file replaced by rename, as editors save", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("manifest_source_test_", async (dir) => {
     const file = `${dir}/cluster.yaml`;
-    await Deno.writeTextFile(file, svc("web"));
-    await Deno.writeTextFile(`${dir}/other.yaml`, svc("ignored"));
+    await Deno.writeTextFile(file, serviceManifest("web"));
+    await Deno.writeTextFile(`${dir}/other.yaml`, serviceManifest("ignored"));
     const state = new ClusterState();
     const src = await startManifestSource(file, state, new Logger({ write: () => {} }), 20);
     try {
       assert.deepEqual([...state.objects("Service").keys()], ["default/web"]);
-      await Deno.writeTextFile(`${dir}/.cluster.yaml.swp`, svc("api"));
+      await Deno.writeTextFile(`${dir}/.cluster.yaml.swp`, serviceManifest("api"));
       await Deno.rename(`${dir}/.cluster.yaml.swp`, file);
       await settle(() => assert.deepEqual([...state.objects("Service").keys()], ["default/api"]));
-      await Deno.writeTextFile(file, `${svc("api")}---\n${svc("db")}`);
+      await Deno.writeTextFile(file, `${serviceManifest("api")}---\n${serviceManifest("db")}`);
       await settle(() => assert.equal(state.objects("Service").size, 2));
     } finally {
       src.stop();

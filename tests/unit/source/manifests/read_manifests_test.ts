@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { withTempDir } from "../../../support/temp_dir.ts";
 import {
   addEntries,
   emptyManifestObjects,
@@ -17,16 +18,13 @@ metadata: {name: web}
 spec: {clusterIP: 10.96.0.10, ports: [{port: 80}]}
 `;
 
-async function withDir(files: Record<string, string>, fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "manifests_test_" });
-  try {
+function withDir(files: Record<string, string>, fn: (dir: string) => Promise<void>) {
+  return withTempDir("manifests_test_", async (dir) => {
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
     }
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 Deno.test("parseManifestText() reads multi-document files and flattens kind List", () => {
